@@ -1,0 +1,76 @@
+"""The project's exceptions: one root, one subclass per cause.
+
+Every error can carry a *path* naming where the problem is (``layers[1]``,
+``activation_function``); code that builds nested things adds its own part of
+the path on the way out, so the user reads ``layers[1].activation_function:
+unknown activation 'rleu'`` instead of a bare ``KeyError`` from deep inside.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SmolMLError",
+    "ConfigError",
+    "UnknownComponentError",
+    "DuplicateComponentError",
+    "PluginError",
+    "ShapeError",
+    "GraphError",
+    "TrainingError",
+]
+
+
+class SmolMLError(Exception):
+    """Root of every error raised on purpose by SmolML."""
+
+    def __init__(self, message: str, *, path: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = tuple(path)
+
+    def at(self, part: str) -> SmolMLError:
+        """Prefix the error's path with *part* (the caller's place) and return it."""
+        self.path = (part, *self.path)
+        self.args = (str(self),)
+        return self
+
+    def __str__(self) -> str:
+        if not self.path:
+            return self.message
+        where = self.path[0]
+        for part in self.path[1:]:
+            where += part if part.startswith("[") else f".{part}"
+        return f"{where}: {self.message}"
+
+
+class ConfigError(SmolMLError, ValueError):
+    """A network description or a component's parameters are not valid."""
+
+
+class UnknownComponentError(ConfigError, LookupError):
+    """No component of the requested kind is registered under that name."""
+
+    def __init__(self, message: str, *, kind: str, name: str, path: tuple[str, ...] = ()) -> None:
+        super().__init__(message, path=path)
+        self.kind = kind
+        self.name = name
+
+
+class DuplicateComponentError(SmolMLError):
+    """Two registrations claim the same name for the same kind of component."""
+
+
+class PluginError(SmolMLError):
+    """A plugin could not be loaded or implements the hooks wrongly."""
+
+
+class ShapeError(SmolMLError, ValueError):
+    """Array shapes do not fit together (or input data has no regular shape)."""
+
+
+class GraphError(SmolMLError, RuntimeError):
+    """``backward()`` was asked for something the recorded graph cannot give."""
+
+
+class TrainingError(SmolMLError, RuntimeError):
+    """Training cannot go on (for example, the loss stopped being a finite number)."""

@@ -1,0 +1,249 @@
+"""``Value``: one number that remembers how it was made, so gradients can flow back.
+
+This is the scalar engine the tutorial starts from. Every operation builds a new
+``Value`` (``out``), records its inputs in ``_prev`` and its operation in ``_op``,
+and leaves a small ``_backward`` closure that adds ``out.grad`` times the local
+derivative into each input's ``grad``. ``backward()`` orders the graph and runs
+those closures from the output back to the leaves.
+
+It is complete on its own, and it is the reference the array engine is checked
+against, so it stays deliberately plain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Union
+
+__all__ = ["Value"]
+
+Number = Union[int, float]
+
+
+class Value:
+    """A scalar with a gradient: ``data`` is its value, ``grad`` is d(output)/d(this)."""
+
+    __slots__ = ("data", "grad", "_backward", "_prev", "_op")
+
+    def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "") -> None:
+        self.data = float(data)
+        self.grad = 0.0
+        self._backward: Callable[[], None] = _no_backward
+        self._prev = _children
+        self._op = _op
+
+    # -- arithmetic ---------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward() -> None:
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        x, y = self.data, other.data
+        out = Value(_power(x, y), (self, other), "**")
+
+        def _backward() -> None:
+            # d(x^y)/dx = y * x^(y-1);  d(x^y)/dy = x^y * ln(x)
+            if out.grad:
+                self.grad += (y * _power(x, y - 1) if y else 0.0) * out.grad
+                other.grad += out.data * _log_base(x, y) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        if other.data == 0.0:
+            raise ZeroDivisionError(f"Value division by zero ({self.data} / 0)")
+        out = Value(self.data / other.data, (self, other), "/")
+
+        def _backward() -> None:
+            # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y^2
+            self.grad += out.grad / other.data
+            other.grad -= out.grad * self.data / (other.data * other.data)
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self) -> Value:  # -x
+        return self * -1
+
+    def __sub__(self, other: Value | Number) -> Value:  # x - y
+        return self + (-_as_value(other))
+
+    def __radd__(self, other: Number) -> Value:  # n + x
+        return self + other
+
+    def __rsub__(self, other: Number) -> Value:  # n - x
+        return _as_value(other) - self
+
+    def __rmul__(self, other: Number) -> Value:  # n * x
+        return self * other
+
+    def __rtruediv__(self, other: Number) -> Value:  # n / x
+        return _as_value(other) / self
+
+    def __rpow__(self, other: Number) -> Value:  # n ** x
+        return _as_value(other) ** self
+
+    # -- functions of one input -------------------------------------------
+
+    def _unary(self, result: float, local_grad: float, op: str) -> Value:
+        """Build ``out = f(self)`` whose backward adds ``local_grad * out.grad``."""
+        out = Value(result, (self,), op)
+
+        def _backward() -> None:
+            self.grad += local_grad * out.grad
+
+        out._backward = _backward
+        return out
+
+    def exp(self) -> Value:
+        """e^x, whose derivative is itself."""
+        try:
+            result = math.exp(self.data)
+        except OverflowError:
+            result = math.inf
+        return self._unary(result, result, "exp")
+
+    def log(self) -> Value:
+        """Natural logarithm; derivative 1/x. Defined for x > 0 (log(0) is -inf)."""
+        if self.data < 0:
+            raise ValueError(f"log of a negative number ({self.data})")
+        if self.data == 0:
+            return self._unary(-math.inf, math.inf, "log")
+        return self._unary(math.log(self.data), 1.0 / self.data, "log")
+
+    def sqrt(self) -> Value:
+        """Square root; derivative 1/(2 sqrt(x)). Defined for x >= 0."""
+        if self.data < 0:
+            raise ValueError(f"sqrt of a negative number ({self.data})")
+        root = math.sqrt(self.data)
+        return self._unary(root, 0.5 / root if root else math.inf, "sqrt")
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent; derivative 1 - tanh(x)^2."""
+        t = math.tanh(self.data)
+        return self._unary(t, 1.0 - t * t, "tanh")
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), evaluated without overflow; derivative s(1 - s)."""
+        if self.data >= 0:
+            s = 1.0 / (1.0 + math.exp(-self.data))
+        else:
+            e = math.exp(self.data)
+            s = e / (1.0 + e)
+        return self._unary(s, s * (1.0 - s), "sigmoid")
+
+    def relu(self) -> Value:
+        """max(0, x); derivative 1 for x > 0, else 0."""
+        return self._unary(max(self.data, 0.0), 1.0 if self.data > 0 else 0.0, "ReLU")
+
+    def abs(self) -> Value:
+        """|x|; derivative sign(x) (0 at 0)."""
+        sign = 1.0 if self.data > 0 else (-1.0 if self.data < 0 else 0.0)
+        return self._unary(abs(self.data), sign, "abs")
+
+    __abs__ = abs
+
+    # -- comparisons compare the numbers; they build no graph ---------------
+
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _number(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _number(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _number(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _number(other)
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- backpropagation ---------------------------------------------------
+
+    def backward(self) -> None:
+        """Add d(self)/d(leaf) to the ``grad`` of every leaf this Value depends on.
+
+        Leaves (Values made from numbers) accumulate: call ``backward`` twice, or
+        on two losses, and their gradients add up; reset them yourself between
+        steps. Inner nodes show this pass's gradient only. The graph is walked
+        with an explicit stack, so chains of any length work.
+        """
+        order: list[Value] = []
+        visited: set[int] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if children_done:
+                order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in node._prev if id(child) not in visited)
+
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad += 1.0
+        for node in reversed(order):
+            node._backward()
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _no_backward() -> None:
+    """A leaf has nothing to pass its gradient on to."""
+
+
+def _as_value(x: Value | Number) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _number(x: Value | Number) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _power(x: float, y: float) -> float:
+    """x ** y as a real number, with 0 ** 0 == 1 and x ** negative at 0 = inf."""
+    if x == 0.0 and y < 0:
+        return math.inf
+    result = x**y
+    if isinstance(result, complex):
+        raise ValueError(f"{x} ** {y} is not a real number")
+    return float(result)
+
+
+def _log_base(x: float, y: float) -> float:
+    """ln(x) as it appears in d(x^y)/dy, taken as 0 at x = 0 for y >= 0 (as PyTorch does)."""
+    if x > 0:
+        return math.log(x)
+    if x == 0 and y >= 0:
+        return 0.0
+    return math.nan
