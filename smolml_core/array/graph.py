@@ -1,0 +1,122 @@
+"""Recording switch and the backward pass of the array engine.
+
+Each ``MLArray`` made by a primitive while recording is on keeps a *node*: the
+primitive, the raw inputs its gradient rules need, and the parent arrays to pass
+gradients to. ``backward`` visits those nodes from the output back to the leaves
+and then frees them, so no epoch keeps the previous epoch's graph alive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import GraphError
+
+if TYPE_CHECKING:
+    from .mlarray import MLArray
+
+__all__ = ["no_grad", "is_grad_enabled", "backward", "FREED"]
+
+FREED: tuple[Any, ...] = ("freed",)
+"""Marks a node whose graph an earlier ``backward()`` already released."""
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph that ``backward()`` needs."""
+    return _mode.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block (or decorate a function) without recording any graph.
+
+    Use it for inference and for parameter updates, which must not become part
+    of the next step's graph.
+    """
+    previous = _mode.enabled
+    _mode.enabled = False
+    try:
+        yield
+    finally:
+        _mode.enabled = previous
+
+
+def backward(root: MLArray, grad: np.ndarray | None = None, retain_graph: bool = False) -> None:
+    """Propagate d(root)/d(x) to every array ``root`` was computed from.
+
+    Leaves (arrays made by the user, such as parameters) *add* the new gradient
+    to what they hold; ``restart()`` clears them. Arrays in between hold only this
+    pass's gradient. Unless ``retain_graph`` is set, the graph is freed as it is
+    walked, so a second ``backward()`` through it is an error.
+    """
+    if root._node is FREED:
+        raise _freed_error()
+    if grad is None:
+        if root.data.size != 1:
+            raise GraphError(
+                f"backward() without a gradient needs a single number, but this array has "
+                f"shape {root.data.shape}; reduce it first (for example .sum() or .mean()) "
+                f"or pass grad= with the same shape"
+            )
+        grad = np.ones_like(root.data)
+    elif np.shape(grad) != root.data.shape:
+        raise GraphError(f"grad has shape {np.shape(grad)} but the array has shape {root.data.shape}")
+
+    grads: dict[int, Any] = {id(root): grad}
+    for node in reversed(_topological_order(root)):
+        g = grads.pop(id(node))
+        recorded = node._node
+        if recorded is None:
+            node._grad = g if node._grad is None else node._grad + g
+            continue
+        node._grad = g
+        prim, inputs, parents, kwargs = recorded
+        for i, parent in enumerate(parents):
+            if parent is None:
+                continue
+            parent_grad = prim.vjps[i](g, node.data, *inputs, **kwargs)
+            key = id(parent)
+            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+        if not retain_graph:
+            node._node = FREED
+
+
+def _topological_order(root: MLArray) -> list[MLArray]:
+    """Every array ``root`` depends on, each listed after all of its parents."""
+    order: list[MLArray] = []
+    visited: set[int] = set()
+    stack: list[tuple[MLArray, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        recorded = node._node
+        if recorded is FREED:
+            raise _freed_error()
+        if recorded is not None:
+            stack.extend((p, False) for p in recorded[2] if p is not None and id(p) not in visited)
+    return order
+
+
+def _freed_error() -> GraphError:
+    return GraphError(
+        "this result's graph was already used by an earlier backward() and then freed; "
+        "run the forward computation again, or call the first backward(retain_graph=True)"
+    )

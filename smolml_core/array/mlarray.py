@@ -1,0 +1,377 @@
+"""``MLArray``: an n-dimensional array of numbers with reverse-mode autograd.
+
+An ``MLArray`` wraps a numpy array (``.data``). Arithmetic on it runs the
+primitive's numpy forward and, while recording is on and some input needs a
+gradient, remembers the primitive and its inputs; ``backward()`` later turns
+those records into gradients (see ``graph.py`` and ``primitives.py``).
+
+It plays the part the tutorial's ``MLArray`` of ``Value`` objects plays, with the
+same method names (``grad()``, ``restart()``, ``to_list()``, ``ensure_array``),
+at numpy speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from ..errors import ShapeError
+from . import graph
+from .primitives import PRIMITIVES, Primitive
+
+__all__ = ["MLArray", "where"]
+
+ArrayLike = Union["MLArray", np.ndarray, Sequence[Any], float, int]
+Axis = Union[int, Sequence[int], None]
+
+_P = PRIMITIVES
+
+
+class MLArray:
+    """An array of floats that records the operations applied to it, for ``backward()``.
+
+    ``MLArray(data)`` accepts a number, a (rectangular) nested list, a numpy array
+    or another ``MLArray``, and copies it. Integers and booleans become
+    ``float64``; ``dtype=np.float32`` asks for single precision.
+    ``requires_grad=False`` makes a constant: no gradient is computed for it.
+    """
+
+    __slots__ = ("data", "requires_grad", "_grad", "_node", "__weakref__")
+    __array_ufunc__ = None  # numpy defers ``ndarray + MLArray`` to our __radd__
+
+    data: np.ndarray
+
+    def __init__(self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = True) -> None:
+        self.data = _to_numpy(data, dtype)
+        self.requires_grad = requires_grad
+        self._grad: np.ndarray | None = None
+        self._node: tuple[Any, ...] | None = None
+
+    @classmethod
+    def _result(cls, data: np.ndarray, node: tuple[Any, ...] | None) -> MLArray:
+        """Wrap a primitive's output without copying or converting it."""
+        out = cls.__new__(cls)
+        out.data = data
+        out.requires_grad = node is not None
+        out._grad = None
+        out._node = node
+        return out
+
+    # -- basic facts -------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    def size(self) -> int:
+        """Number of elements (a method, as in the tutorial)."""
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("a 0-dimensional MLArray has no length")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[MLArray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    # -- gradients -----------------------------------------------------------
+
+    def backward(self, grad: ArrayLike | None = None, *, retain_graph: bool = False) -> None:
+        """Compute d(self)/d(x) for every array x this one was computed from.
+
+        ``self`` must hold a single number unless ``grad`` (the gradient arriving
+        at ``self``, same shape) is given. Results accumulate in each leaf's
+        ``grad()`` until ``restart()``.
+        """
+        g = None if grad is None else np.asarray(_raw(grad), dtype=self.data.dtype)
+        graph.backward(self, g, retain_graph=retain_graph)
+
+    def grad(self) -> MLArray:
+        """The gradient held by this array (zeros before any ``backward()``), as a constant."""
+        if self._grad is None:
+            return MLArray(np.zeros_like(self.data), requires_grad=False)
+        return MLArray(self._grad, requires_grad=False)
+
+    def restart(self) -> None:
+        """Forget the gradient this array holds, ready for the next step."""
+        self._grad = None
+
+    def detach(self) -> MLArray:
+        """The same numbers (shared, not copied) as a constant outside any graph."""
+        return MLArray._result(self.data, None)
+
+    # -- conversions -----------------------------------------------------------
+
+    def to_list(self) -> Any:
+        """The values as nested Python lists (a float for a 0-d array)."""
+        return self.data.tolist()
+
+    def item(self) -> float:
+        """The single number this array holds."""
+        if self.data.size != 1:
+            raise ShapeError(f"item() needs an array of one element, not shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the values as a numpy array."""
+        return self.data.copy()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    @staticmethod
+    def ensure_array(*items: ArrayLike, dtype: Any = None) -> Any:
+        """Each argument as an ``MLArray`` (arrays pass through unchanged).
+
+        One argument gives one array; several give a tuple, so
+        ``X, y = MLArray.ensure_array(X, y)`` reads as in the tutorial.
+        """
+        arrays = tuple(x if isinstance(x, MLArray) else MLArray(x, dtype=dtype) for x in items)
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="MLArray(")
+        return f"MLArray({body})"
+
+    # -- arithmetic (numbers and arrays on either side, numpy broadcasting) ----
+
+    def __add__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["add"], self, other)
+
+    def __radd__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["add"], other, self)
+
+    def __sub__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["subtract"], self, other)
+
+    def __rsub__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["subtract"], other, self)
+
+    def __mul__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["multiply"], self, other)
+
+    def __rmul__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["multiply"], other, self)
+
+    def __truediv__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["divide"], self, other)
+
+    def __rtruediv__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["divide"], other, self)
+
+    def __pow__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["power"], self, other)
+
+    def __rpow__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["power"], other, self)
+
+    def __matmul__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["matmul"], self, _as_array_operand(other))
+
+    def __rmatmul__(self, other: ArrayLike) -> MLArray:
+        return _apply(_P["matmul"], _as_array_operand(other), self)
+
+    def __neg__(self) -> MLArray:
+        return _apply(_P["negative"], self)
+
+    def __abs__(self) -> MLArray:
+        return _apply(_P["abs"], self)
+
+    # Ordering comparisons give a constant array of 0.0/1.0 (a mask); == and !=
+    # keep Python's identity meaning, because arrays are nodes of a graph.
+    def __lt__(self, other: ArrayLike) -> MLArray:
+        return _mask(self.data < _raw(other), self.data.dtype)
+
+    def __le__(self, other: ArrayLike) -> MLArray:
+        return _mask(self.data <= _raw(other), self.data.dtype)
+
+    def __gt__(self, other: ArrayLike) -> MLArray:
+        return _mask(self.data > _raw(other), self.data.dtype)
+
+    def __ge__(self, other: ArrayLike) -> MLArray:
+        return _mask(self.data >= _raw(other), self.data.dtype)
+
+    __hash__ = object.__hash__
+
+    # -- elementwise functions -------------------------------------------------
+
+    def exp(self) -> MLArray:
+        return _apply(_P["exp"], self)
+
+    def log(self) -> MLArray:
+        return _apply(_P["log"], self)
+
+    def sqrt(self) -> MLArray:
+        return _apply(_P["sqrt"], self)
+
+    def abs(self) -> MLArray:
+        return _apply(_P["abs"], self)
+
+    def tanh(self) -> MLArray:
+        return _apply(_P["tanh"], self)
+
+    def sigmoid(self) -> MLArray:
+        """1 / (1 + e^-x), stable for any x."""
+        return _apply(_P["sigmoid"], self)
+
+    def clip(self, low: float, high: float) -> MLArray:
+        """Values limited to [low, high]; the gradient passes only inside that range."""
+        return _apply(_P["clip"], self, low, high)
+
+    # -- reductions ------------------------------------------------------------
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
+        return _apply(_P["sum"], self, axis=_axis(axis), keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
+        count = self.data.size if axis is None else int(np.prod([self.shape[a] for a in _axes(axis)]))
+        return self.sum(axis, keepdims) / count
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
+        return _apply(_P["max"], self, axis=_axis(axis), keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
+        return _apply(_P["min"], self, axis=_axis(axis), keepdims=keepdims)
+
+    def std(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
+        """Population standard deviation, sqrt(mean((x - mean(x))^2))."""
+        centred = self - self.mean(axis, keepdims=True)
+        return (centred * centred).mean(axis, keepdims).sqrt()
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
+        """log(sum(exp(x))), computed without overflow."""
+        return _apply(_P["logsumexp"], self, axis=_axis(axis), keepdims=keepdims)
+
+    # -- shape -------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> MLArray:
+        """Same values in a new shape; ``reshape(2, 3)`` and ``reshape((2, 3))`` both work."""
+        target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _apply(_P["reshape"], self, target)
+
+    def transpose(self, *axes: Any) -> MLArray:
+        """Axes reversed, or put in the order given."""
+        order = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        return _apply(_P["transpose"], self, order or None)
+
+    @property
+    def T(self) -> MLArray:
+        return self.transpose()
+
+    def __getitem__(self, index: Any) -> MLArray:
+        if isinstance(index, MLArray):
+            index = index.data.astype(np.intp) if index.data.dtype.kind == "f" else index.data
+        return _apply(_P["getitem"], self, index)
+
+
+def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
+    """Elements of ``x`` where ``condition`` holds, else of ``y``; the gradient follows the choice."""
+    return _apply(_P["where"], np.asarray(_raw(condition), dtype=bool), x, y)
+
+
+# -- machinery --------------------------------------------------------------------
+
+
+def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
+    """Run a primitive on raw values and, if a gradient is wanted, record its node."""
+    inputs = tuple(a.data if isinstance(a, MLArray) else a for a in args)
+    try:
+        ans = prim.forward(*inputs, **kwargs)
+    except ValueError as exc:
+        shapes = ", ".join(str(np.shape(x)) for x in inputs if isinstance(x, np.ndarray))
+        raise ShapeError(f"{prim.name} cannot combine arrays of shapes {shapes}: {exc}") from exc
+    except IndexError as exc:
+        raise ShapeError(f"index {args[1]!r} does not fit an array of shape {np.shape(inputs[0])}: {exc}") from exc
+    ans = np.asarray(ans)
+    if not graph.is_grad_enabled():
+        return MLArray._result(ans, None)
+    vjps = prim.vjps
+    parents = tuple(
+        a if isinstance(a, MLArray) and a.requires_grad and i < len(vjps) and vjps[i] is not None else None
+        for i, a in enumerate(args)
+    )
+    if not any(p is not None for p in parents):
+        return MLArray._result(ans, None)
+    return MLArray._result(ans, (prim, inputs, parents, kwargs))
+
+
+def _to_numpy(data: Any, dtype: Any) -> np.ndarray:
+    if isinstance(data, MLArray):
+        data = data.data
+    try:
+        array = np.array(data, dtype=dtype)
+    except ValueError as exc:
+        where_ = _first_ragged(data)
+        raise ShapeError(
+            f"MLArray needs rectangular data (every row the same length); {where_}"
+            if where_
+            else f"cannot make an MLArray from this data: {exc}"
+        ) from exc
+    except TypeError as exc:
+        raise TypeError(f"cannot make an MLArray from {type(data).__name__}: {exc}") from exc
+    if dtype is None and array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    if array.dtype.kind not in "f":
+        raise TypeError(
+            f"MLArray holds real numbers, but this data has numpy dtype {array.dtype}; "
+            "convert it to numbers first"
+        )
+    return array
+
+
+def _first_ragged(data: Any, where_: str = "data") -> str | None:
+    """Describe the first place where nested lists stop being rectangular."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    lengths = [len(item) if isinstance(item, (list, tuple, np.ndarray)) else None for item in data]
+    if len(set(lengths)) > 1:
+        first = lengths[0]
+        for i, n in enumerate(lengths):
+            if n != first:
+                what = "a number" if n is None else f"length {n}"
+                expected = "a number" if first is None else f"length {first}"
+                return f"{where_}[{i}] has {what} where {where_}[0] has {expected}"
+    for i, item in enumerate(data):
+        found = _first_ragged(item, f"{where_}[{i}]")
+        if found:
+            return found
+    return None
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, MLArray) else x
+
+
+def _as_array_operand(x: Any) -> Any:
+    """Matrix products need arrays on both sides; lists become constant arrays."""
+    return x if isinstance(x, (MLArray, np.ndarray)) else np.asarray(x, dtype=np.float64)
+
+
+def _mask(values: np.ndarray, dtype: Any) -> MLArray:
+    return MLArray._result(np.asarray(values, dtype=dtype), None)
+
+
+def _axis(axis: Axis) -> int | tuple[int, ...] | None:
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def _axes(axis: Axis) -> tuple[int, ...]:
+    return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)  # type: ignore[arg-type]

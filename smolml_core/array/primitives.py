@@ -1,0 +1,274 @@
+"""The table of differentiable primitives: each forward formula beside its gradient rule.
+
+A primitive is a numpy function plus one vector-Jacobian product (vjp) per
+differentiable argument. A vjp receives ``g`` (the gradient arriving at the
+output), ``ans`` (the output's value) and the primitive's inputs, and returns
+the gradient for its own argument, with that argument's shape.
+
+Everything else the array engine offers (mean, std, softmax, every loss) is
+composed from these, so its gradient comes for free. A primitive joins the table
+only when composing would be slow or numerically unstable (``sigmoid``,
+``logsumexp``, ``clip``).
+
+The forward formulas use numpy functions that also accept object arrays of
+``Value``: numpy hands ``np.exp`` on such an array to each element's ``exp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Primitive", "PRIMITIVES", "defprimitive", "unbroadcast"]
+
+Vjp = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A forward function and, per positional argument, its vjp (None: not differentiable)."""
+
+    name: str
+    forward: Callable[..., Any]
+    vjps: tuple[Vjp | None, ...]
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def defprimitive(name: str, forward: Callable[..., Any], *vjps: Vjp | None) -> Primitive:
+    """Add a primitive to the table and return it."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is already defined")
+    prim = Primitive(name, forward, vjps)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+
+
+def _expand(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
+    """Undo a reduction over ``axis``: put the reduced axes back and broadcast to ``shape``."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    elif axis is None and not keepdims:
+        g = np.reshape(g, (1,) * len(shape))
+    return np.broadcast_to(g, shape)
+
+
+# -- elementwise arithmetic (binary rules reduce through unbroadcast) ----------
+
+defprimitive(
+    "add",
+    np.add,
+    lambda g, ans, x, y: unbroadcast(g, np.shape(x)),
+    lambda g, ans, x, y: unbroadcast(g, np.shape(y)),
+)
+defprimitive(
+    "subtract",
+    np.subtract,
+    lambda g, ans, x, y: unbroadcast(g, np.shape(x)),
+    lambda g, ans, x, y: unbroadcast(-g, np.shape(y)),
+)
+defprimitive(
+    "multiply",
+    np.multiply,
+    lambda g, ans, x, y: unbroadcast(g * y, np.shape(x)),
+    lambda g, ans, x, y: unbroadcast(g * x, np.shape(y)),
+)
+defprimitive(
+    "divide",  # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y^2 = -ans/y
+    np.divide,
+    lambda g, ans, x, y: unbroadcast(g / y, np.shape(x)),
+    lambda g, ans, x, y: unbroadcast(-g * ans / y, np.shape(y)),
+)
+
+
+def _power_vjp_base(g: np.ndarray, ans: np.ndarray, x: Any, y: Any) -> np.ndarray:
+    # d(x^y)/dx = y * x^(y-1), taken as 0 where y == 0 (x^0 is the constant 1)
+    if np.ndim(y) == 0 and not isinstance(y, np.ndarray):
+        local = y * x ** (y - 1) if y != 0 else np.zeros_like(x)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            local = np.where(y == 0, 0.0, y * np.power(x, y - 1))
+    return unbroadcast(g * local, np.shape(x))
+
+
+def _power_vjp_exponent(g: np.ndarray, ans: np.ndarray, x: Any, y: Any) -> np.ndarray:
+    # d(x^y)/dy = x^y * ln(x), taken as 0 at x == 0 for y >= 0 (as PyTorch does)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_x = np.where((x == 0) & (y >= 0), 0.0, np.log(np.where(x == 0, 1.0, x)))
+    return unbroadcast(g * ans * log_x, np.shape(y))
+
+
+defprimitive("power", np.power, _power_vjp_base, _power_vjp_exponent)
+
+
+# -- matrix product ------------------------------------------------------------
+
+
+def _matmul_vjp_x(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # ans = x @ y  =>  dx = g @ y^T  (vectors are promoted to matrices, then demoted)
+    if y.ndim == 1:
+        gx = np.multiply.outer(g, y) if x.ndim > 1 else g * y
+        return unbroadcast(gx, x.shape)
+    gx = (g[..., None, :] if x.ndim == 1 else g) @ np.swapaxes(y, -1, -2)
+    return unbroadcast(gx[..., 0, :] if x.ndim == 1 else gx, x.shape)
+
+
+def _matmul_vjp_y(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # ans = x @ y  =>  dy = x^T @ g
+    if x.ndim == 1:
+        gy = np.multiply.outer(x, g) if y.ndim > 1 else g * x
+        return unbroadcast(gy, y.shape)
+    gy = np.swapaxes(x, -1, -2) @ (g[..., None] if y.ndim == 1 else g)
+    return unbroadcast(gy[..., 0] if y.ndim == 1 else gy, y.shape)
+
+
+defprimitive("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y)
+
+
+# -- elementwise functions of one input ---------------------------------------
+
+defprimitive("negative", np.negative, lambda g, ans, x: -g)
+defprimitive("exp", np.exp, lambda g, ans, x: g * ans)
+defprimitive("log", np.log, lambda g, ans, x: g / x)
+defprimitive("sqrt", np.sqrt, lambda g, ans, x: g / (2 * ans))
+defprimitive("abs", np.abs, lambda g, ans, x: g * np.sign(x))
+defprimitive("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow: only e^-|x| (at most 1) is ever computed."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+defprimitive("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans))
+
+
+def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    return np.minimum(np.maximum(x, low), high)
+
+
+defprimitive(  # the gradient passes only where x was inside [low, high]
+    "clip",
+    _clip,
+    lambda g, ans, x, low, high: g * ((x >= low) & (x <= high)),
+)
+
+
+def _where(condition: np.ndarray, x: Any, y: Any) -> np.ndarray:
+    return np.where(condition, x, y)
+
+
+defprimitive(
+    "where",
+    _where,
+    None,
+    lambda g, ans, c, x, y: unbroadcast(np.where(c, g, 0.0), np.shape(x)),
+    lambda g, ans, c, x, y: unbroadcast(np.where(c, 0.0, g), np.shape(y)),
+)
+
+
+# -- reductions ----------------------------------------------------------------
+
+
+def _sum(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+defprimitive(
+    "sum",
+    _sum,
+    lambda g, ans, x, axis=None, keepdims=False: _expand(g, x.shape, axis, keepdims),
+)
+
+
+def _extremum_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    # the gradient goes to the element(s) that won; ties share it equally
+    winners = x == _expand(ans, x.shape, axis, keepdims)
+    share = winners / np.sum(winners, axis=axis, keepdims=True)
+    return _expand(g, x.shape, axis, keepdims) * share
+
+
+def _max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+defprimitive("max", _max, _extremum_vjp)
+defprimitive("min", _min, _extremum_vjp)
+
+
+def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    """log(sum(exp(x))) shifted by the maximum, so no exp ever overflows."""
+    shift = np.max(x, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+defprimitive(  # d/dx logsumexp(x) = softmax(x) = exp(x - ans)
+    "logsumexp",
+    _logsumexp,
+    lambda g, ans, x, axis=None, keepdims=False: (
+        _expand(g, x.shape, axis, keepdims) * np.exp(x - _expand(ans, x.shape, axis, keepdims))
+    ),
+)
+
+
+# -- shape changes -------------------------------------------------------------
+
+defprimitive("reshape", np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)))
+
+
+def _transpose(x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
+    return np.transpose(x, axes)
+
+
+defprimitive(
+    "transpose",
+    _transpose,
+    lambda g, ans, x, axes=None: np.transpose(g, None if axes is None else np.argsort(axes)),
+)
+
+
+def _getitem(x: np.ndarray, index: Any) -> np.ndarray:
+    return x[index]
+
+
+def _getitem_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, index: Any) -> np.ndarray:
+    # scatter g back into zeros; np.add.at sums repeated fancy indices correctly
+    out = np.zeros_like(x)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic_index(index: Any) -> bool:
+    """Slices, integers, None and Ellipsis select each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
+
+
+defprimitive("getitem", _getitem, _getitem_vjp)
