@@ -1,0 +1,65 @@
+"""``Configurable``: components that remember the arguments they were built with.
+
+Layers, optimizers and initializers subclass it. Whatever their constructor
+was called with is recorded, so ``get_config()`` can write the component down
+as its registered name plus parameters, and the registry can rebuild it, with
+no extra code in the subclass.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Configurable"]
+
+
+class Configurable:
+    """Base for components rebuilt from ``{"type": name, **get_config()}``."""
+
+    _init_args: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _recording(cls.__init__)  # type: ignore[method-assign]
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, with components written as names (JSON-compatible)."""
+        from .factory import to_plain
+
+        return {key: to_plain(value) for key, value in getattr(self, "_init_args", {}).items()}
+
+
+def _recording(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap ``__init__`` so the outermost call stores its bound arguments."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if "_init_args" not in self.__dict__:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+            except TypeError:
+                pass  # let the real __init__ raise its own, clearer, TypeError
+            else:
+                bound.apply_defaults()
+                self._init_args = _flatten(bound.arguments, signature)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+def _flatten(arguments: dict[str, Any], signature: inspect.Signature) -> dict[str, Any]:
+    """Drop ``self`` and spread ``**kwargs`` so the result can be passed back by keyword."""
+    out: dict[str, Any] = {}
+    for index, (name, value) in enumerate(arguments.items()):
+        if index == 0:
+            continue
+        if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        else:
+            out[name] = value
+    return out
