@@ -1,0 +1,82 @@
+"""SmolML: a small neural-network framework you can read, then keep using.
+
+The core holds the math and the model: ``Value`` (scalar autograd), ``MLArray``
+(n-d arrays with autograd), the ``Layer``/``Optimizer``/``WeightInitializer``
+contracts and ``NeuralNetwork``. Every component chosen by name (activations,
+losses, optimizers, initializers, layers) comes from a plugin through the
+registry; the standard set is the ``smolml_std`` plugin.
+"""
+
+from .array import MLArray, is_grad_enabled, no_grad, ones, randn, where, zeros
+from .config import build_network, load_config
+from .errors import (
+    ConfigError,
+    DuplicateComponentError,
+    GraphError,
+    PluginError,
+    ShapeError,
+    SmolMLError,
+    TrainingError,
+    UnknownComponentError,
+)
+from .nn import Layer, NeuralNetwork, Optimizer, WeightInitializer, fans
+from .registry import (
+    KINDS,
+    Component,
+    Configurable,
+    Registry,
+    get_registry,
+    hookimpl,
+    lookup,
+    reference,
+    register,
+    resolve,
+    use_registry,
+)
+from .rng import get_rng, set_seed
+from .value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # autograd
+    "Value",
+    "MLArray",
+    "where",
+    "zeros",
+    "ones",
+    "randn",
+    "no_grad",
+    "is_grad_enabled",
+    "set_seed",
+    "get_rng",
+    # model and contracts
+    "NeuralNetwork",
+    "Layer",
+    "Optimizer",
+    "WeightInitializer",
+    "fans",
+    "build_network",
+    "load_config",
+    # registry and plugins
+    "KINDS",
+    "hookimpl",
+    "register",
+    "lookup",
+    "resolve",
+    "reference",
+    "Registry",
+    "Component",
+    "Configurable",
+    "get_registry",
+    "use_registry",
+    # errors
+    "SmolMLError",
+    "ConfigError",
+    "UnknownComponentError",
+    "DuplicateComponentError",
+    "PluginError",
+    "ShapeError",
+    "GraphError",
+    "TrainingError",
+]

@@ -1,0 +1,8 @@
+"""Networks and the contracts their parts follow: layers, optimizers, initializers."""
+
+from .initializer import WeightInitializer, fans
+from .layer import Layer
+from .network import NeuralNetwork
+from .optimizer import Optimizer
+
+__all__ = ["Layer", "Optimizer", "WeightInitializer", "fans", "NeuralNetwork"]

@@ -1,0 +1,155 @@
+"""``NeuralNetwork``: layers in sequence, a loss, an optimizer, and the training loop."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..array import MLArray, no_grad
+from ..errors import ConfigError, ShapeError, TrainingError
+from ..registry import reference, resolve
+from .layer import Layer
+from .optimizer import Optimizer
+from .summary import describe_network
+
+__all__ = ["NeuralNetwork"]
+
+
+class NeuralNetwork:
+    """A feed-forward network trained by backpropagation.
+
+    ``layers`` run in order, each fed the previous one's output.
+    ``loss_function`` and ``optimizer`` may be objects, registered names
+    (``"mse"``, ``"adam"``) or tables (``{"type": "adam", "learning_rate": 0.01}``);
+    the optimizer defaults to plain SGD, as in the tutorial.
+    """
+
+    def __init__(self, layers: Sequence[Layer], loss_function: Any, optimizer: Any = None) -> None:
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
+            raise ConfigError("layers must be a non-empty list of layers", path=("layers",))
+        for i, layer in enumerate(layers):
+            if not callable(getattr(layer, "forward", None)):
+                raise ConfigError(
+                    f"{layer!r} is not a layer (it has no forward method); to build layers by name "
+                    "use smolml_core.build_network",
+                    path=("layers", f"[{i}]"),
+                )
+        self.layers: list[Layer] = list(layers)
+        self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve("loss", loss_function, param="loss_function")
+        self.optimizer: Optimizer = resolve("optimizer", "sgd" if optimizer is None else optimizer, param="optimizer")
+
+    # -- running ---------------------------------------------------------------
+
+    def forward(self, input_data: Any) -> MLArray:
+        """Run ``input_data`` through every layer and return the output (recording the graph)."""
+        x = MLArray.ensure_array(input_data) if isinstance(input_data, MLArray) else _constant(input_data, "input_data")
+        for i, layer in enumerate(self.layers):
+            shape_in = x.shape
+            try:
+                x = layer.forward(x)
+            except ShapeError as exc:
+                raise ShapeError(
+                    f"layer {i} ({_layer_name(layer)}) cannot take input of shape {shape_in}: {exc}"
+                ) from exc
+        return x
+
+    def predict(self, X: Any) -> MLArray:
+        """The network's output for ``X``, computed without recording a graph."""
+        with no_grad():
+            return self.forward(X)
+
+    def train(self, X: Any, y: Any, epochs: int, verbose: bool = True, print_every: int = 1) -> list[float]:
+        """Full-batch gradient descent for ``epochs`` epochs; returns the loss of each epoch.
+
+        Each epoch: forward pass, loss, ``loss.backward()``, ``layer.update``
+        for every layer, then gradients reset. Training stops with an error,
+        before any weight changes, if the loss stops being a finite number.
+        """
+        _check_count(epochs, "epochs", minimum=0)
+        _check_count(print_every, "print_every", minimum=1)
+        X, y = _constant(X, "X"), _constant(y, "y")
+        if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+            raise ShapeError(f"X and y must have one row per sample; got shapes {X.shape} and {y.shape}")
+
+        losses: list[float] = []
+        for epoch in range(1, epochs + 1):
+            y_pred = self.forward(X)
+            y = _match_targets(y, y_pred)
+            loss = self.loss_function(y_pred, y)
+            value = _loss_value(loss, self.loss_function)
+            if not math.isfinite(value):
+                raise TrainingError(
+                    f"epoch {epoch}: the loss became {value}, so training stopped before updating "
+                    "any weight; try a smaller learning rate, scaled inputs, or a stable loss"
+                )
+            losses.append(value)
+            loss.backward()
+            for idx, layer in enumerate(self.layers):
+                layer.update(self.optimizer, idx)
+            for layer in self.layers:
+                for param in layer.parameters().values():
+                    param.restart()
+            if verbose and epoch % print_every == 0:
+                print(f"Epoch {epoch}/{epochs}, Loss: {value:.6f}")
+        return losses
+
+    # -- describing ------------------------------------------------------------
+
+    def parameter_count(self) -> int:
+        """How many numbers the network learns."""
+        return sum(layer.parameter_count() for layer in self.layers)
+
+    def to_config(self) -> dict[str, Any]:
+        """The network as plain data that ``build_network`` turns back into this architecture."""
+        layers = []
+        for i, layer in enumerate(self.layers):
+            try:
+                layers.append(reference("layer", layer))
+            except ConfigError as exc:
+                raise exc.at(f"layers[{i}]") from None
+        return {
+            "layers": layers,
+            "loss_function": reference("loss", self.loss_function),
+            "optimizer": reference("optimizer", self.optimizer),
+        }
+
+    def __repr__(self) -> str:
+        return describe_network(self)
+
+
+def _constant(data: Any, name: str) -> MLArray:
+    """Training data as an array that needs no gradient (sharing an MLArray's numbers)."""
+    array = data.detach() if isinstance(data, MLArray) else MLArray(data, requires_grad=False)
+    if not np.all(np.isfinite(array.data)):
+        bad = np.argwhere(~np.isfinite(array.data))[0]
+        raise ConfigError(f"{name} contains {array.data[tuple(bad)]} at index {tuple(int(i) for i in bad)}; clean the data first")
+    return array
+
+
+def _match_targets(y: MLArray, y_pred: MLArray) -> MLArray:
+    """Accept 1-D targets for a single-output network; refuse any other mismatch."""
+    if y.shape == y_pred.shape:
+        return y
+    if y.ndim == 1 and y_pred.shape == (len(y), 1):
+        return y.reshape(-1, 1)
+    raise ShapeError(f"the network outputs shape {y_pred.shape} but y has shape {y.shape}; they must match")
+
+
+def _loss_value(loss: Any, loss_function: Any) -> float:
+    if not isinstance(loss, MLArray) or loss.size() != 1:
+        shape = getattr(loss, "shape", type(loss).__name__)
+        raise TrainingError(f"the loss function {loss_function!r} must return a single-number MLArray, got {shape}")
+    return loss.item()
+
+
+def _check_count(value: Any, name: str, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}", path=(name,))
+
+
+def _layer_name(layer: Layer) -> str:
+    details = layer.summary() if hasattr(layer, "summary") else ""
+    return f"{type(layer).__name__} {details}".strip()

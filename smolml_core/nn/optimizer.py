@@ -1,0 +1,64 @@
+"""The optimizer contract: how parameters change, given their gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..array import MLArray, no_grad
+from ..errors import ConfigError
+from ..registry import Configurable
+
+__all__ = ["Optimizer"]
+
+
+class Optimizer(Configurable):
+    """Base class of every optimizer.
+
+    A subclass implements ``step(value, grad, state)``: change the numpy array
+    ``value`` *in place* using ``grad``. ``state`` is a dict kept for that one
+    parameter across steps (momentum buffers go there); ``state["step"]`` counts
+    this parameter's updates, starting at 1. Updating in place, outside the
+    graph, is what keeps memory flat over long training runs.
+    """
+
+    def __init__(self, learning_rate: float = 0.01) -> None:
+        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or not learning_rate > 0:
+            raise ConfigError(f"learning_rate must be a number > 0, got {learning_rate!r}", path=("learning_rate",))
+        self.learning_rate = float(learning_rate)
+        self.state: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        """Update ``value`` in place from ``grad``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement step(value, grad, state)")
+
+    def update(self, object: Any, object_idx: int, param_names: tuple[str, ...]) -> tuple[MLArray, ...]:
+        """Update the named parameters of ``object`` (a layer) and return them.
+
+        This is the tutorial's entry point; each parameter's state is kept under
+        ``(object_idx, name)``. Parameters that received no gradient are left alone.
+        """
+        found = object.parameters() if hasattr(object, "parameters") else {}
+        params = tuple(found[name] if name in found else getattr(object, name) for name in param_names)
+        with no_grad():
+            for name, param in zip(param_names, params):
+                grad = param._grad
+                if grad is None:
+                    continue
+                state = self.state.setdefault((object_idx, name), {"step": 0})
+                state["step"] += 1
+                self.step(param.data, grad, state)
+        return params
+
+    def reset(self) -> None:
+        """Forget all per-parameter state, as if no step had been taken."""
+        self.state.clear()
+
+    def state_nbytes(self) -> int:
+        """Memory held by the optimizer's buffers."""
+        return sum(v.nbytes for s in self.state.values() for v in s.values() if isinstance(v, np.ndarray))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({params})"
