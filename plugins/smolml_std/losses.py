@@ -1,0 +1,76 @@
+"""Loss functions: one number saying how far predictions are from the targets.
+
+Each takes ``(y_pred, y_true)`` of the same shape and returns a single-number
+``MLArray`` averaged over samples, built from ``MLArray`` operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from smolml_core import MLArray, ShapeError, where
+
+__all__ = ["mse_loss", "mae_loss", "binary_cross_entropy", "categorical_cross_entropy", "huber_loss"]
+
+
+def mse_loss(y_pred: MLArray, y_true: Any) -> MLArray:
+    """Mean squared error: L = mean((y_pred - y_true)^2). For regression."""
+    _same_shape(y_pred, y_true, "mse_loss")
+    diff = y_pred - y_true
+    return (diff * diff).mean()
+
+
+def mae_loss(y_pred: MLArray, y_true: Any) -> MLArray:
+    """Mean absolute error: L = mean(|y_pred - y_true|). Regression, robust to outliers."""
+    _same_shape(y_pred, y_true, "mae_loss")
+    return (y_pred - y_true).abs().mean()
+
+
+def binary_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | None = None) -> MLArray:
+    """L = -mean(y log p + (1 - y) log(1 - p)), with p = y_pred in (0, 1).
+
+    For binary classification with a sigmoid output. p is clipped to
+    [epsilon, 1 - epsilon] so probabilities of exactly 0 or 1 stay finite.
+    """
+    _same_shape(y_pred, y_true, "binary_cross_entropy")
+    eps = _epsilon(y_pred, epsilon)
+    p = y_pred.clip(eps, 1 - eps)
+    return -(y_true * p.log() + (1 - y_true) * (1 - p).log()).mean()
+
+
+def categorical_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | None = None) -> MLArray:
+    """L = -mean over samples of sum_k y_k log p_k, with p = y_pred a distribution per row.
+
+    For multi-class classification with a softmax output and one-hot targets.
+    p is clipped below at epsilon so a probability of exactly 0 stays finite.
+    """
+    _same_shape(y_pred, y_true, "categorical_cross_entropy")
+    p = y_pred.clip(_epsilon(y_pred, epsilon), 1.0)
+    return -(y_true * p.log()).sum(axis=-1).mean()
+
+
+def huber_loss(y_pred: MLArray, y_true: Any, delta: float = 1.0) -> MLArray:
+    """Squared error for small errors, absolute error beyond ``delta``.
+
+    L = mean(0.5 d^2 if |d| <= delta else delta (|d| - delta/2)), d = y_pred - y_true.
+    """
+    _same_shape(y_pred, y_true, "huber_loss")
+    diff = y_pred - y_true
+    size = diff.abs()
+    return where(size <= delta, 0.5 * diff * diff, delta * size - 0.5 * delta * delta).mean()
+
+
+def _same_shape(y_pred: MLArray, y_true: Any, loss: str) -> None:
+    if np.shape(y_pred) != np.shape(y_true):
+        raise ShapeError(
+            f"{loss} needs predictions and targets of the same shape, got {np.shape(y_pred)} and {np.shape(y_true)}"
+        )
+
+
+def _epsilon(y_pred: MLArray, epsilon: float | None) -> float:
+    """The clipping margin: 1e-15 in float64, 1e-7 in float32 (where 1 - 1e-15 rounds to 1)."""
+    if epsilon is not None:
+        return epsilon
+    return 1e-15 if y_pred.dtype.itemsize >= 8 else 1e-7

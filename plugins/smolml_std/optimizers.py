@@ -1,0 +1,103 @@
+"""Optimizers: how each parameter moves, given its gradient g.
+
+Each updates the parameter array in place and keeps its buffers in the
+per-parameter ``state`` dict (see ``smolml_core.Optimizer``). Parameter names
+and defaults follow the tutorial.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from smolml_core import ConfigError, Optimizer
+
+__all__ = ["SGD", "SGDMomentum", "AdaGrad", "Adam"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: theta <- theta - lr * g."""
+
+    def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        value -= self.learning_rate * grad
+
+
+class SGDMomentum(Optimizer):
+    """Gradient descent with momentum: v <- beta*v + lr*g; theta <- theta - v.
+
+    The velocity v keeps moving in directions where gradients agree.
+    """
+
+    def __init__(self, learning_rate: float = 0.01, momentum_coefficient: float = 0.9) -> None:
+        super().__init__(learning_rate)
+        self.momentum_coefficient = _fraction(momentum_coefficient, "momentum_coefficient")
+
+    def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        velocity = state.setdefault("velocity", np.zeros_like(value))
+        velocity *= self.momentum_coefficient
+        velocity += self.learning_rate * grad
+        value -= velocity
+
+
+class AdaGrad(Optimizer):
+    """Adaptive gradient: G <- G + g^2; theta <- theta - lr * g / sqrt(G + epsilon).
+
+    Parameters that received large gradients so far take smaller steps.
+    """
+
+    def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8) -> None:
+        super().__init__(learning_rate)
+        self.epsilon = _positive(epsilon, "epsilon")
+
+    def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        squared = state.setdefault("squared_gradients", np.zeros_like(value))
+        squared += grad * grad
+        value -= self.learning_rate * grad / np.sqrt(squared + self.epsilon)
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation, with bias correction at step t:
+
+    m <- b1*m + (1-b1)*g;  v <- b2*v + (1-b2)*g^2
+    theta <- theta - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + epsilon)
+
+    with b1 = ``exp_decay_gradients`` and b2 = ``exp_decay_squared``. Each
+    parameter counts its own steps t, so every layer is corrected alike.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        exp_decay_gradients: float = 0.9,
+        exp_decay_squared: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.exp_decay_gradients = _fraction(exp_decay_gradients, "exp_decay_gradients")
+        self.exp_decay_squared = _fraction(exp_decay_squared, "exp_decay_squared")
+        self.epsilon = _positive(epsilon, "epsilon")
+
+    def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        b1, b2, t = self.exp_decay_gradients, self.exp_decay_squared, state["step"]
+        m = state.setdefault("gradients_momentum", np.zeros_like(value))
+        v = state.setdefault("squared_gradients_momentum", np.zeros_like(value))
+        m *= b1
+        m += (1 - b1) * grad
+        v *= b2
+        v += (1 - b2) * grad * grad
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        value -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+
+def _fraction(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x < 1:
+        raise ConfigError(f"{name} must be a number in [0, 1), got {x!r}", path=(name,))
+    return float(x)
+
+
+def _positive(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not x > 0:
+        raise ConfigError(f"{name} must be a number > 0, got {x!r}", path=(name,))
+    return float(x)

@@ -1,0 +1,49 @@
+"""Registers the standard components; the ``smolml`` entry point names this module."""
+
+from __future__ import annotations
+
+from smolml_core import hookimpl
+from smolml_core.registry import Register
+
+from . import activation, initializers, layers, losses, optimizers
+
+
+@hookimpl
+def smolml_register_activations(register: Register) -> None:
+    register("relu", activation.relu)
+    register("leaky_relu", activation.leaky_relu)
+    register("elu", activation.elu)
+    register("sigmoid", activation.sigmoid, aliases=["logistic"])
+    register("softmax", activation.softmax)
+    register("tanh", activation.tanh)
+    register("linear", activation.linear, aliases=["identity"])
+
+
+@hookimpl
+def smolml_register_losses(register: Register) -> None:
+    register("mse_loss", losses.mse_loss, aliases=["mse", "mean_squared_error"])
+    register("mae_loss", losses.mae_loss, aliases=["mae", "mean_absolute_error"])
+    register("binary_cross_entropy", losses.binary_cross_entropy, aliases=["bce"])
+    register("categorical_cross_entropy", losses.categorical_cross_entropy, aliases=["cce"])
+    register("huber_loss", losses.huber_loss, aliases=["huber"])
+
+
+@hookimpl
+def smolml_register_optimizers(register: Register) -> None:
+    register("sgd", optimizers.SGD)
+    register("sgd_momentum", optimizers.SGDMomentum, aliases=["momentum"])
+    register("adagrad", optimizers.AdaGrad)
+    register("adam", optimizers.Adam)
+
+
+@hookimpl
+def smolml_register_initializers(register: Register) -> None:
+    register("random_uniform", initializers.RandomUniform, aliases=["uniform"])
+    register("xavier_uniform", initializers.XavierUniform, aliases=["glorot_uniform"])
+    register("xavier_normal", initializers.XavierNormal, aliases=["glorot_normal"])
+    register("he_initialization", initializers.HeInitialization, aliases=["he", "he_normal"])
+
+
+@hookimpl
+def smolml_register_layers(register: Register) -> None:
+    register("dense", layers.DenseLayer, aliases=["dense_layer"])
