@@ -30,27 +30,35 @@ def train_from_config(config: dict[str, Any]) -> dict[str, Any]:
     """Train as ``config`` says; return the network, the losses and the training accuracy."""
     for key in config:
         if key not in _SECTIONS:
-            raise ConfigError(f"unknown section [{key}]{did_you_mean(key, _SECTIONS)}; sections: {', '.join(_SECTIONS)}")
+            raise ConfigError(
+                f"unknown section [{key}]{did_you_mean(key, _SECTIONS)}; sections: {', '.join(_SECTIONS)}"
+            )
     for key in ("network", "data"):
         if not isinstance(config.get(key), dict):
             raise ConfigError(f"the config needs a [{key}] table")
     training = dict(config.get("training", {}))
     for key in training:
         if key not in _TRAINING_KEYS:
-            raise ConfigError(f"unknown key{did_you_mean(key, _TRAINING_KEYS)}; [training] has: {', '.join(_TRAINING_KEYS)}", path=("training", key))
+            raise ConfigError(
+                f"unknown key{did_you_mean(key, _TRAINING_KEYS)}; [training] has: {', '.join(_TRAINING_KEYS)}",
+                path=("training", key),
+            )
     data = dict(config["data"])
     if "name" not in data:
         raise ConfigError("[data] needs 'name', the dataset to train on (xor, moons, iris)", path=("data",))
 
+    X, y = load_dataset(data.pop("name"), **data)
     set_seed(training.get("seed", 0))
     try:
         network = build_network(config["network"])
     except SmolMLError as exc:
         raise exc.at("network") from exc.__cause__
-    X, y = load_dataset(data.pop("name"), **data)
     print(network)
     losses = network.train(
-        X, y, epochs=training.get("epochs", 100), verbose=training.get("verbose", True),
+        X,
+        y,
+        epochs=training.get("epochs", 100),
+        verbose=training.get("verbose", True),
         print_every=training.get("print_every", 10),
     )
     accuracy = _accuracy(network.predict(X).data, y)

@@ -16,7 +16,7 @@ import numpy as np
 from .errors import ConfigError
 from .suggest import did_you_mean
 
-__all__ = ["load_dataset", "DATASETS"]
+__all__ = ["DATASETS", "load_dataset"]
 
 
 def _xor() -> tuple[np.ndarray, np.ndarray]:
@@ -53,9 +53,7 @@ DATASETS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
 def load_dataset(name: str, **params: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` of the named dataset; ``params`` go to its generator (e.g. ``noise``)."""
     if name not in DATASETS:
-        raise ConfigError(
-            f"unknown dataset {name!r}{did_you_mean(name, DATASETS)}; available: {', '.join(DATASETS)}"
-        )
+        raise ConfigError(f"unknown dataset {name!r}{did_you_mean(name, DATASETS)}; available: {', '.join(DATASETS)}")
     try:
         return DATASETS[name](**params)
     except TypeError as exc:

@@ -9,14 +9,14 @@ unknown activation 'rleu'`` instead of a bare ``KeyError`` from deep inside.
 from __future__ import annotations
 
 __all__ = [
-    "SmolMLError",
     "ConfigError",
-    "UnknownComponentError",
     "DuplicateComponentError",
+    "GraphError",
     "PluginError",
     "ShapeError",
-    "GraphError",
+    "SmolMLError",
     "TrainingError",
+    "UnknownComponentError",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["set_seed", "get_rng"]
+__all__ = ["get_rng", "set_seed"]
 
 _generator = np.random.default_rng()
 

@@ -24,7 +24,7 @@ Number = Union[int, float]
 class Value:
     """A scalar with a gradient: ``data`` is its value, ``grad`` is d(output)/d(this)."""
 
-    __slots__ = ("data", "grad", "_backward", "_prev", "_op")
+    __slots__ = ("_backward", "_op", "_prev", "data", "grad")
 
     def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "") -> None:
         self.data = float(data)

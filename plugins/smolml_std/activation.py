@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from smolml_core import MLArray, where
 
-__all__ = ["relu", "leaky_relu", "elu", "sigmoid", "softmax", "tanh", "linear"]
+__all__ = ["elu", "leaky_relu", "linear", "relu", "sigmoid", "softmax", "tanh"]
 
 
 def relu(x: MLArray) -> MLArray:

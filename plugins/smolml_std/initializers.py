@@ -13,7 +13,7 @@ import numpy as np
 
 from smolml_core import ConfigError, WeightInitializer, fans
 
-__all__ = ["RandomUniform", "XavierUniform", "XavierNormal", "HeInitialization"]
+__all__ = ["HeInitialization", "RandomUniform", "XavierNormal", "XavierUniform"]
 
 
 class RandomUniform(WeightInitializer):

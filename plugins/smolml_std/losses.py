@@ -12,7 +12,7 @@ import numpy as np
 
 from smolml_core import MLArray, ShapeError, where
 
-__all__ = ["mse_loss", "mae_loss", "binary_cross_entropy", "categorical_cross_entropy", "huber_loss"]
+__all__ = ["binary_cross_entropy", "categorical_cross_entropy", "huber_loss", "mae_loss", "mse_loss"]
 
 
 def mse_loss(y_pred: MLArray, y_true: Any) -> MLArray:

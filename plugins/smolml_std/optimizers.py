@@ -13,7 +13,7 @@ import numpy as np
 
 from smolml_core import ConfigError, Optimizer
 
-__all__ = ["SGD", "SGDMomentum", "AdaGrad", "Adam"]
+__all__ = ["SGD", "AdaGrad", "Adam", "SGDMomentum"]
 
 
 class SGD(Optimizer):

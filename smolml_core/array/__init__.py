@@ -4,4 +4,4 @@ from .creation import ones, randn, zeros
 from .graph import is_grad_enabled, no_grad
 from .mlarray import MLArray, where
 
-__all__ = ["MLArray", "where", "zeros", "ones", "randn", "no_grad", "is_grad_enabled"]
+__all__ = ["MLArray", "is_grad_enabled", "no_grad", "ones", "randn", "where", "zeros"]

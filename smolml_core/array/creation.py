@@ -13,7 +13,7 @@ import numpy as np
 from ..rng import get_rng
 from .mlarray import MLArray
 
-__all__ = ["zeros", "ones", "randn"]
+__all__ = ["ones", "randn", "zeros"]
 
 
 def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = True) -> MLArray:

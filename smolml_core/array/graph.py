@@ -20,7 +20,7 @@ from ..errors import GraphError
 if TYPE_CHECKING:
     from .mlarray import MLArray
 
-__all__ = ["no_grad", "is_grad_enabled", "backward", "FREED"]
+__all__ = ["FREED", "backward", "is_grad_enabled", "no_grad"]
 
 FREED: tuple[Any, ...] = ("freed",)
 """Marks a node whose graph an earlier ``backward()`` already released."""

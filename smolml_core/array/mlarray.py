@@ -38,7 +38,7 @@ class MLArray:
     ``requires_grad=False`` makes a constant: no gradient is computed for it.
     """
 
-    __slots__ = ("data", "requires_grad", "_grad", "_node", "__weakref__")
+    __slots__ = ("__weakref__", "_grad", "_node", "data", "requires_grad")
     __array_ufunc__ = None  # numpy defers ``ndarray + MLArray`` to our __radd__
 
     data: np.ndarray
@@ -331,8 +331,7 @@ def _to_numpy(data: Any, dtype: Any) -> np.ndarray:
         array = array.astype(np.float64)
     if array.dtype.kind not in "f":
         raise TypeError(
-            f"MLArray holds real numbers, but this data has numpy dtype {array.dtype}; "
-            "convert it to numbers first"
+            f"MLArray holds real numbers, but this data has numpy dtype {array.dtype}; convert it to numbers first"
         )
     return array
 
@@ -370,8 +369,10 @@ def _mask(values: np.ndarray, dtype: Any) -> MLArray:
 
 
 def _axis(axis: Axis) -> int | tuple[int, ...] | None:
-    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    return axis if axis is None or isinstance(axis, (int, np.integer)) else tuple(axis)
 
 
 def _axes(axis: Axis) -> tuple[int, ...]:
-    return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)  # type: ignore[arg-type]
+    """The reduced axes as a tuple (``axis`` is not None here)."""
+    assert axis is not None
+    return (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)

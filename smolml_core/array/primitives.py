@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Primitive", "PRIMITIVES", "defprimitive", "unbroadcast"]
+__all__ = ["PRIMITIVES", "Primitive", "defprimitive", "unbroadcast"]
 
 Vjp = Callable[..., Any]
 
@@ -199,7 +199,9 @@ defprimitive(
 )
 
 
-def _extremum_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+def _extremum_vjp(
+    g: np.ndarray, ans: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False
+) -> np.ndarray:
     # the gradient goes to the element(s) that won; ties share it equally
     winners = x == _expand(ans, x.shape, axis, keepdims)
     share = winners / np.sum(winners, axis=axis, keepdims=True)
@@ -222,7 +224,8 @@ def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.nd
     """log(sum(exp(x))) shifted by the maximum, so no exp ever overflows."""
     shift = np.max(x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)
-    out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf
+        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
     return out if keepdims else np.squeeze(out, axis=axis)
 
 

@@ -5,4 +5,4 @@ from .layer import Layer
 from .network import NeuralNetwork
 from .optimizer import Optimizer
 
-__all__ = ["Layer", "Optimizer", "WeightInitializer", "fans", "NeuralNetwork"]
+__all__ = ["Layer", "NeuralNetwork", "Optimizer", "WeightInitializer", "fans"]

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..array import MLArray
-from ..rng import get_rng
 from ..registry import Configurable
+from ..rng import get_rng
 
 __all__ = ["WeightInitializer", "fans"]
 

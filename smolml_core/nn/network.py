@@ -38,7 +38,9 @@ class NeuralNetwork:
                     path=("layers", f"[{i}]"),
                 )
         self.layers: list[Layer] = list(layers)
-        self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve("loss", loss_function, param="loss_function")
+        self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve(
+            "loss", loss_function, param="loss_function"
+        )
         self.optimizer: Optimizer = resolve("optimizer", "sgd" if optimizer is None else optimizer, param="optimizer")
 
     # -- running ---------------------------------------------------------------
@@ -125,7 +127,9 @@ def _constant(data: Any, name: str) -> MLArray:
     array = data.detach() if isinstance(data, MLArray) else MLArray(data, requires_grad=False)
     if not np.all(np.isfinite(array.data)):
         bad = np.argwhere(~np.isfinite(array.data))[0]
-        raise ConfigError(f"{name} contains {array.data[tuple(bad)]} at index {tuple(int(i) for i in bad)}; clean the data first")
+        raise ConfigError(
+            f"{name} contains {array.data[tuple(bad)]} at index {tuple(int(i) for i in bad)}; clean the data first"
+        )
     return array
 
 

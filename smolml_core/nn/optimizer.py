@@ -42,7 +42,7 @@ class Optimizer(Configurable):
         found = object.parameters() if hasattr(object, "parameters") else {}
         params = tuple(found[name] if name in found else getattr(object, name) for name in param_names)
         with no_grad():
-            for name, param in zip(param_names, params):
+            for name, param in zip(param_names, params, strict=True):
                 grad = param._grad
                 if grad is None:
                     continue

@@ -26,7 +26,9 @@ def describe_network(network: NeuralNetwork) -> str:
         rows.append((str(i), type(layer).__name__, details, f"{count:,}", format_bytes(nbytes)))
     widths = [max(len(row[c]) for row in rows) for c in range(5)]
     align = ["<", "<", "<", ">", ">"]
-    lines = ["  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip() for row in rows]
+    lines = [
+        "  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True)).rstrip() for row in rows
+    ]
     rule = "-" * max(len(line) for line in lines)
     optimizer = network.optimizer
     state = optimizer.state_nbytes() if hasattr(optimizer, "state_nbytes") else 0

@@ -20,7 +20,7 @@ from ..errors import ConfigError, SmolMLError
 from ..suggest import did_you_mean
 from .registry import Component, get_registry
 
-__all__ = ["resolve", "reference", "to_plain", "lookup"]
+__all__ = ["lookup", "reference", "resolve", "to_plain"]
 
 
 def lookup(kind: str, name: str) -> Any:
@@ -53,8 +53,7 @@ def resolve(kind: str, ref: Any, *, param: str | None = None) -> Any:
             return _build(entry or Component(kind, ref.__name__, ref), {})
         if ref is None or isinstance(ref, (bool, int, float, list, tuple, set)):
             raise ConfigError(
-                f"expected a {kind}: a registered name, a {{'type': name, ...}} table or a "
-                f"{kind} object, not {ref!r}"
+                f"expected a {kind}: a registered name, a {{'type': name, ...}} table or a {kind} object, not {ref!r}"
             )
         return ref
     except SmolMLError as exc:
@@ -85,7 +84,8 @@ def _check_params(entry: Component, params: dict[str, Any]) -> None:
         return
     is_class = isinstance(entry.obj, type)
     accepted = [
-        p for p in signature.parameters.values()
+        p
+        for p in signature.parameters.values()
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
         and (is_class or p.default is not p.empty)  # a function's inputs have no defaults
     ]
@@ -103,9 +103,7 @@ def _check_params(entry: Component, params: dict[str, Any]) -> None:
     if is_class:
         missing = [p.name for p in accepted if p.default is p.empty and p.name not in params]
         if missing:
-            raise ConfigError(
-                f"{entry.kind} {entry.name!r} needs {', '.join(repr(m) for m in missing)}"
-            )
+            raise ConfigError(f"{entry.kind} {entry.name!r} needs {', '.join(repr(m) for m in missing)}")
 
 
 def reference(kind: str, obj: Any) -> Any:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import pluggy
 
-__all__ = ["hookspec", "hookimpl", "Register", "HOOKS"]
+__all__ = ["HOOKS", "Register", "hookimpl", "hookspec"]
 
 hookspec = pluggy.HookspecMarker("smolml")
 hookimpl = pluggy.HookimplMarker("smolml")

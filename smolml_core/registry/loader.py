@@ -35,7 +35,9 @@ def installed_entry_points() -> list[Any]:
     return sorted(importlib_metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
 
 
-def load_plugins(registry: Registry, entry_points: Iterable[Any] | Callable[[], Iterable[Any]] | None) -> pluggy.PluginManager:
+def load_plugins(
+    registry: Registry, entry_points: Iterable[Any] | Callable[[], Iterable[Any]] | None
+) -> pluggy.PluginManager:
     """Import every plugin, check its hooks, and call them to fill ``registry``."""
     manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
     manager.add_hookspecs(hookspecs)
@@ -68,8 +70,16 @@ def load_plugins(registry: Registry, entry_points: Iterable[Any] | Callable[[], 
         for impl in getattr(manager.hook, hook_name).get_hookimpls():
             dist_name, dist_version = origins.get(impl.plugin_name, (None, None))
 
-            def register(name: str, obj: Any, *, aliases: Iterable[str] = (), _kind: str = kind,
-                         _plugin: str = impl.plugin_name, _dist: Any = dist_name, _ver: Any = dist_version) -> None:
+            def register(
+                name: str,
+                obj: Any,
+                *,
+                aliases: Iterable[str] = (),
+                _kind: str = kind,
+                _plugin: str = impl.plugin_name,
+                _dist: Any = dist_name,
+                _ver: Any = dist_version,
+            ) -> None:
                 registry.register(_kind, name, obj, aliases=aliases, plugin=_plugin, distribution=_dist, version=_ver)
 
             try:
@@ -96,9 +106,7 @@ def _check_hook_names(plugin: Any, where: str) -> None:
                     f"{did_you_mean(attr, HOOKS.values())}; the hooks are: {', '.join(HOOKS.values())}"
                 )
         elif not marked:
-            raise PluginError(
-                f"{where} defines {attr!r} without marking it; decorate it with @smolml_core.hookimpl"
-            )
+            raise PluginError(f"{where} defines {attr!r} without marking it; decorate it with @smolml_core.hookimpl")
 
 
 def _distribution(ep: Any) -> tuple[str | None, str | None]:

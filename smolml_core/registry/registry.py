@@ -24,8 +24,8 @@ __all__ = [
     "Component",
     "Registry",
     "get_registry",
-    "use_registry",
     "register",
+    "use_registry",
 ]
 
 KINDS: tuple[str, ...] = tuple(HOOKS)
@@ -179,9 +179,7 @@ class Registry:
     def _check_kind(self, kind: str) -> str:
         if kind not in self._names:
             hint = did_you_mean(kind, KINDS)
-            raise ConfigError(
-                f"there is no component kind {kind!r}{hint}; the kinds are {', '.join(KINDS)}"
-            )
+            raise ConfigError(f"there is no component kind {kind!r}{hint}; the kinds are {', '.join(KINDS)}")
         return kind
 
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:
