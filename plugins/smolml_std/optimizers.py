@@ -34,7 +34,7 @@ class SGDMomentum(Optimizer):
         self.momentum_coefficient = _fraction(momentum_coefficient, "momentum_coefficient")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        velocity = state.setdefault("velocity", np.zeros_like(value))
+        velocity = _buffer(state, "velocity", value)
         velocity *= self.momentum_coefficient
         velocity += self.learning_rate * grad
         value -= velocity
@@ -51,7 +51,7 @@ class AdaGrad(Optimizer):
         self.epsilon = _positive(epsilon, "epsilon")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        squared = state.setdefault("squared_gradients", np.zeros_like(value))
+        squared = _buffer(state, "squared_gradients", value)
         squared += grad * grad
         value -= self.learning_rate * grad / np.sqrt(squared + self.epsilon)
 
@@ -80,8 +80,8 @@ class Adam(Optimizer):
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         b1, b2, t = self.exp_decay_gradients, self.exp_decay_squared, state["step"]
-        m = state.setdefault("gradients_momentum", np.zeros_like(value))
-        v = state.setdefault("squared_gradients_momentum", np.zeros_like(value))
+        m = _buffer(state, "gradients_momentum", value)
+        v = _buffer(state, "squared_gradients_momentum", value)
         m *= b1
         m += (1 - b1) * grad
         v *= b2
@@ -89,6 +89,14 @@ class Adam(Optimizer):
         m_hat = m / (1 - b1**t)
         v_hat = v / (1 - b2**t)
         value -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+
+def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
+    """The state buffer ``name``, made of zeros shaped like ``like`` on the first step only."""
+    buffer = state.get(name)
+    if buffer is None:
+        buffer = state[name] = np.zeros_like(like)
+    return buffer
 
 
 def _fraction(x: Any, name: str) -> float:

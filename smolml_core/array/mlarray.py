@@ -292,7 +292,7 @@ def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
 
 def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     """Run a primitive on raw values and, if a gradient is wanted, record its node."""
-    inputs = tuple(a.data if isinstance(a, MLArray) else a for a in args)
+    inputs = tuple([a.data if isinstance(a, MLArray) else a for a in args])
     try:
         ans = prim.forward(*inputs, **kwargs)
     except ValueError as exc:
@@ -300,15 +300,18 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
         raise ShapeError(f"{prim.name} cannot combine arrays of shapes {shapes}: {exc}") from exc
     except IndexError as exc:
         raise ShapeError(f"index {args[1]!r} does not fit an array of shape {np.shape(inputs[0])}: {exc}") from exc
-    ans = np.asarray(ans)
+    if type(ans) is not np.ndarray:
+        ans = np.asarray(ans)
     if not graph.is_grad_enabled():
         return MLArray._result(ans, None)
     vjps = prim.vjps
     parents = tuple(
-        a if isinstance(a, MLArray) and a.requires_grad and i < len(vjps) and vjps[i] is not None else None
-        for i, a in enumerate(args)
+        [
+            a if isinstance(a, MLArray) and a.requires_grad and i < len(vjps) and vjps[i] is not None else None
+            for i, a in enumerate(args)
+        ]
     )
-    if not any(p is not None for p in parents):
+    if parents.count(None) == len(parents):
         return MLArray._result(ans, None)
     return MLArray._result(ans, (prim, inputs, parents, kwargs))
 
