@@ -18,7 +18,7 @@ from .config import build_network, load_config
 from .datasets import load_dataset
 from .errors import ConfigError, SmolMLError
 from .rng import set_seed
-from .suggest import did_you_mean
+from .wording import did_you_mean
 
 __all__ = ["main", "train_from_config"]
 

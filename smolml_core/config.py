@@ -22,7 +22,7 @@ from typing import Any
 from .errors import ConfigError, SmolMLError
 from .nn import NeuralNetwork
 from .registry import resolve
-from .suggest import did_you_mean
+from .wording import did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,17 +66,14 @@ def build_network(config: Mapping[str, Any]) -> NeuralNetwork:
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read a ``.toml`` or ``.json`` file into a dict."""
     path = Path(path)
+    if path.suffix.lower() not in (".toml", ".json"):
+        raise ConfigError(f"{str(path)!r}: config files must end in .toml or .json")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from exc
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        elif path.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        else:
-            raise ConfigError(f"{str(path)!r}: config files must end in .toml or .json")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{str(path)!r} is not valid {path.suffix[1:].upper()}: {exc}") from exc
     if not isinstance(data, dict):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .suggest import did_you_mean
+from .wording import did_you_mean
 
 __all__ = ["DATASETS", "load_dataset"]
 

@@ -70,6 +70,6 @@ def check_gradients(
             worst = np.unravel_index(np.argmax(error), error.shape) if error.ndim else ()
             raise AssertionError(
                 f"gradient of input {i} (shape {value.shape}) disagrees with finite differences: "
-                f"at index {tuple(int(k) for k in worst)} autograd gives {actual[worst]!r}, "
-                f"finite differences {expected[worst]!r} (max abs error {error.max():.3g})"
+                f"at index {tuple(int(k) for k in worst)} autograd gives {float(actual[worst])!r}, "
+                f"finite differences {float(expected[worst])!r} (max abs error {float(error.max()):.3g})"
             )

@@ -15,7 +15,9 @@ from .docs_examples import ROOT
 def test_benchmark_quick_mode(tmp_path) -> None:
     out = tmp_path / "bench.json"
     script = ROOT / "tests" / "benchmarks" / "bench_tutorial.py"
-    result = subprocess.run([sys.executable, str(script), "--quick", "--json", str(out)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json", str(out)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     figures = json.loads(out.read_text())
     assert {"xor", "moons", "iris"} <= set(figures["timings"])

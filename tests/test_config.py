@@ -60,12 +60,17 @@ def test_optimizer_is_optional() -> None:
         (
             lambda c: c.update(optimizer={"type": "adagrad", "learning_rate": 0}),
             ConfigError,
-            r"^optimizer\.learning_rate: learning_rate must be a number > 0",
+            r"^optimizer\.learning_rate: must be a number > 0",
         ),
         (
             lambda c: c.update(optimiser="adam"),
             ConfigError,
             r"^optimiser: unknown key 'optimiser' \(did you mean 'optimizer'\?\)",
+        ),
+        (
+            lambda c: c.update(loss=c.pop("loss_function")),
+            ConfigError,
+            r"^loss: unknown key 'loss' \(did you mean 'loss_function'\?\)",
         ),
         (lambda c: c.pop("loss_function"), ConfigError, r"^loss_function: a network config needs 'loss_function'"),
         (lambda c: c.update(layers=[]), ConfigError, r"^layers: must be a non-empty list"),
@@ -101,7 +106,7 @@ def test_load_config_reads_toml_and_json(tmp_path) -> None:
         ("bad.toml", "layers = [", "is not valid TOML"),
         ("bad.json", "{", "is not valid JSON"),
         ("list.json", "[1, 2]", "must hold a table"),
-        ("net.yaml", "a: 1", "must end in .toml or .json"),
+        ("net.yaml", "a: 1", r"^'[^']*net\.yaml': config files must end in \.toml or \.json$"),
     ],
 )
 def test_load_config_errors(tmp_path, name, text, message) -> None:

@@ -21,7 +21,7 @@ class RandomUniform(WeightInitializer):
 
     def __init__(self, limit: float = 1.0) -> None:
         if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
-            raise ConfigError(f"limit must be a number > 0, got {limit!r}", path=("limit",))
+            raise ConfigError(f"must be a number > 0, got {limit!r}", path=("limit",))
         self.limit = float(limit)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:

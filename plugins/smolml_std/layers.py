@@ -37,9 +37,9 @@ class DenseLayer(Layer):
         try:
             dtype_ = np.dtype(dtype)
         except TypeError as exc:
-            raise ConfigError(f"dtype must be 'float64' or 'float32', got {dtype!r}", path=("dtype",)) from exc
+            raise ConfigError(f"must be 'float64' or 'float32', got {dtype!r}", path=("dtype",)) from exc
         if dtype_.kind != "f":
-            raise ConfigError(f"dtype must be 'float64' or 'float32', got {dtype!r}", path=("dtype",))
+            raise ConfigError(f"must be 'float64' or 'float32', got {dtype!r}", path=("dtype",))
         self.weights = initializer.initialize(self.input_size, self.output_size, dtype=dtype_)
         self.biases = zeros(1, self.output_size, dtype=dtype_)
 

@@ -101,11 +101,11 @@ def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
 
 def _fraction(x: Any, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x < 1:
-        raise ConfigError(f"{name} must be a number in [0, 1), got {x!r}", path=(name,))
+        raise ConfigError(f"must be a number in [0, 1), got {x!r}", path=(name,))
     return float(x)
 
 
 def _positive(x: Any, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not x > 0:
-        raise ConfigError(f"{name} must be a number > 0, got {x!r}", path=(name,))
+        raise ConfigError(f"must be a number > 0, got {x!r}", path=(name,))
     return float(x)

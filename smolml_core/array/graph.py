@@ -63,6 +63,11 @@ def backward(root: MLArray, grad: np.ndarray | None = None, retain_graph: bool =
     """
     if root._node is FREED:
         raise _freed_error()
+    if root._node is None and not root.requires_grad:
+        raise GraphError(
+            "backward() was called on an array that depends on nothing needing a gradient "
+            "(made with requires_grad=False, or under no_grad()); there is nothing to differentiate"
+        )
     if grad is None:
         if root.data.size != 1:
             raise GraphError(

@@ -73,6 +73,11 @@ class MLArray:
     def dtype(self) -> np.dtype[Any]:
         return self.data.dtype
 
+    @property
+    def is_leaf(self) -> bool:
+        """True for arrays made directly (parameters, data), False for results of recorded operations."""
+        return self._node is None
+
     def size(self) -> int:
         """Number of elements (a method, as in the tutorial)."""
         return int(self.data.size)

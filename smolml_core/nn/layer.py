@@ -31,8 +31,16 @@ class Layer(Configurable):
         return self.forward(X)
 
     def parameters(self) -> dict[str, MLArray]:
-        """The trainable arrays by attribute name, in the order they were set."""
-        return {name: value for name, value in vars(self).items() if isinstance(value, MLArray) and value.requires_grad}
+        """The trainable arrays by attribute name, in the order they were set.
+
+        A parameter is an ``MLArray`` attribute that needs a gradient and was made
+        directly (``MLArray(...)``, ``zeros``, an initializer), not computed.
+        """
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if isinstance(value, MLArray) and value.requires_grad and value.is_leaf
+        }
 
     def update(self, optimizer: Optimizer, layer_idx: int) -> None:
         """Let ``optimizer`` update this layer's parameters from their gradients.

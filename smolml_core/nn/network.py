@@ -29,7 +29,7 @@ class NeuralNetwork:
 
     def __init__(self, layers: Sequence[Layer], loss_function: Any, optimizer: Any = None) -> None:
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
-            raise ConfigError("layers must be a non-empty list of layers", path=("layers",))
+            raise ConfigError("must be a non-empty list of layers", path=("layers",))
         for i, layer in enumerate(layers):
             if not callable(getattr(layer, "forward", None)):
                 raise ConfigError(
@@ -37,6 +37,7 @@ class NeuralNetwork:
                     "use smolml_core.build_network",
                     path=("layers", f"[{i}]"),
                 )
+            _check_parameters_are_leaves(layer, i)
         self.layers: list[Layer] = list(layers)
         self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve(
             "loss", loss_function, param="loss_function"
@@ -47,7 +48,7 @@ class NeuralNetwork:
 
     def forward(self, input_data: Any) -> MLArray:
         """Run ``input_data`` through every layer and return the output (recording the graph)."""
-        x = MLArray.ensure_array(input_data) if isinstance(input_data, MLArray) else _constant(input_data, "input_data")
+        x = input_data if isinstance(input_data, MLArray) else _constant(input_data, "input_data", self.dtype)
         for i, layer in enumerate(self.layers):
             shape_in = x.shape
             try:
@@ -72,7 +73,7 @@ class NeuralNetwork:
         """
         _check_count(epochs, "epochs", minimum=0)
         _check_count(print_every, "print_every", minimum=1)
-        X, y = _constant(X, "X"), _constant(y, "y")
+        X, y = _constant(X, "X", self.dtype), _constant(y, "y", self.dtype)
         if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
             raise ShapeError(f"X and y must have one row per sample; got shapes {X.shape} and {y.shape}")
 
@@ -84,8 +85,9 @@ class NeuralNetwork:
             value = _loss_value(loss, self.loss_function)
             if not math.isfinite(value):
                 raise TrainingError(
-                    f"epoch {epoch}: the loss became {value}, so training stopped before updating "
-                    "any weight; try a smaller learning rate, scaled inputs, or a stable loss"
+                    f"epoch {epoch}: the loss became {value}; training stopped before this epoch's "
+                    f"update, so the weights are those after epoch {epoch - 1}. Try a smaller learning "
+                    "rate, scaled inputs, or a numerically stable loss"
                 )
             losses.append(value)
             loss.backward()
@@ -99,6 +101,14 @@ class NeuralNetwork:
         return losses
 
     # -- describing ------------------------------------------------------------
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The precision of the first parameter (float64 if there is none); data is converted to it."""
+        for layer in self.layers:
+            for param in layer.parameters().values():
+                return param.dtype
+        return np.dtype(np.float64)
 
     def parameter_count(self) -> int:
         """How many numbers the network learns."""
@@ -122,15 +132,30 @@ class NeuralNetwork:
         return describe_network(self)
 
 
-def _constant(data: Any, name: str) -> MLArray:
-    """Training data as an array that needs no gradient (sharing an MLArray's numbers)."""
-    array = data.detach() if isinstance(data, MLArray) else MLArray(data, requires_grad=False)
+def _constant(data: Any, name: str, dtype: np.dtype[Any]) -> MLArray:
+    """Data as an array of the network's dtype that needs no gradient (an MLArray's numbers are shared)."""
+    if isinstance(data, MLArray):
+        array = data.detach() if data.dtype == dtype else MLArray(data, dtype=dtype, requires_grad=False)
+    else:
+        array = MLArray(data, dtype=dtype, requires_grad=False)
     if not np.all(np.isfinite(array.data)):
         bad = np.argwhere(~np.isfinite(array.data))[0]
         raise ConfigError(
             f"{name} contains {array.data[tuple(bad)]} at index {tuple(int(i) for i in bad)}; clean the data first"
         )
     return array
+
+
+def _check_parameters_are_leaves(layer: Any, index: int) -> None:
+    """A computed array stored as an attribute would silently go untrained: say so."""
+    for name, value in vars(layer).items():
+        if isinstance(value, MLArray) and value.requires_grad and not value.is_leaf:
+            raise ConfigError(
+                f"{type(layer).__name__}.{name} was computed from other arrays, so it cannot be trained "
+                "as a parameter; create it directly (MLArray(...), zeros, ones, randn or an initializer) "
+                "or store value.detach()",
+                path=("layers", f"[{index}]"),
+            )
 
 
 def _match_targets(y: MLArray, y_pred: MLArray) -> MLArray:
@@ -151,7 +176,7 @@ def _loss_value(loss: Any, loss_function: Any) -> float:
 
 def _check_count(value: Any, name: str, minimum: int) -> None:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}", path=(name,))
+        raise ConfigError(f"must be a whole number >= {minimum}, got {value!r}", path=(name,))
 
 
 def _layer_name(layer: Layer) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, SmolMLError
-from ..suggest import did_you_mean
+from ..wording import a_or_an, did_you_mean
 from .registry import Component, get_registry
 
 __all__ = ["lookup", "reference", "resolve", "to_plain"]
@@ -43,7 +43,7 @@ def resolve(kind: str, ref: Any, *, param: str | None = None) -> Any:
             params = dict(ref)
             if "type" not in params:
                 raise ConfigError(
-                    f"a {kind} given as a table needs a 'type' key naming it, e.g. "
+                    f"{a_or_an(kind)} given as a table needs a 'type' key naming it, e.g. "
                     f"{{'type': {(get_registry().names(kind) or ['name'])[0]!r}, ...}}; got keys {sorted(params)}"
                 )
             name = params.pop("type")
@@ -53,7 +53,8 @@ def resolve(kind: str, ref: Any, *, param: str | None = None) -> Any:
             return _build(entry or Component(kind, ref.__name__, ref), {})
         if ref is None or isinstance(ref, (bool, int, float, list, tuple, set)):
             raise ConfigError(
-                f"expected a {kind}: a registered name, a {{'type': name, ...}} table or a {kind} object, not {ref!r}"
+                f"expected {a_or_an(kind)}: a registered name, a {{'type': name, ...}} table or "
+                f"{a_or_an(kind)} object, not {ref!r}"
             )
         return ref
     except SmolMLError as exc:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from ..errors import PluginError, SmolMLError
-from ..suggest import did_you_mean
+from ..wording import did_you_mean
 from . import hookspecs
 from .hookspecs import HOOKS
 

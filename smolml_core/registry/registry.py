@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError, DuplicateComponentError, UnknownComponentError
-from ..suggest import did_you_mean
+from ..wording import a_or_an, did_you_mean
 from .hookspecs import HOOKS
 
 __all__ = [
@@ -112,7 +112,7 @@ class Registry:
         for label in (name, *aliases):
             if not isinstance(label, str) or not _NAME.fullmatch(label):
                 raise ConfigError(
-                    f"{label!r} cannot name a {kind}: use letters, digits, '_', '-' or '.', "
+                    f"{label!r} cannot name {a_or_an(kind)}: use letters, digits, '_', '-' or '.', "
                     "starting with a letter or '_'"
                 )
         if not callable(obj):
@@ -149,7 +149,7 @@ class Registry:
         self.load()
         self._check_kind(kind)
         if not isinstance(name, str):
-            raise ConfigError(f"a {kind} name must be a string, not {name!r}")
+            raise ConfigError(f"{a_or_an(kind)} name must be a string, not {name!r}")
         entry = self._names[kind].get(name.lower())
         if entry is None:
             raise self._unknown(kind, name)

@@ -170,6 +170,11 @@ class TestGradientsLifecycle:
         (w * 2).backward(grad=[1.0, 0.5])
         assert w.grad().to_list() == [2.0, 1.0]
 
+    def test_backward_on_a_constant_is_refused(self) -> None:
+        x = MLArray([1.0], requires_grad=False)
+        with pytest.raises(GraphError, match="nothing to differentiate"):
+            (x * 2).sum().backward()
+
     def test_constants_get_no_gradient(self) -> None:
         x = MLArray([1.0, 2.0], requires_grad=False)
         w = MLArray([3.0, 4.0])

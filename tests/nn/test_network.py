@@ -209,3 +209,24 @@ def test_the_tutorial_update_flow_still_works() -> None:
     assert np.allclose(layer.weights.data, before - 0.1 * layer.weights.grad().data)
     layer.weights, layer.biases = sgd.update(layer, 0, param_names=("weights", "biases"))
     assert isinstance(layer.weights, MLArray)
+
+
+class ComputedParameter(Layer):
+    def __init__(self, size: int) -> None:
+        self.scale = MLArray(np.ones((1, size))) * 0.5  # a result, not a parameter
+
+    def forward(self, X: MLArray) -> MLArray:
+        return X * self.scale
+
+
+def test_computed_arrays_stored_as_parameters_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^layers\[0\]: ComputedParameter\.scale was computed from other arrays"):
+        NeuralNetwork([ComputedParameter(2)], "mse")
+
+
+def test_float32_networks_compute_in_float32() -> None:
+    net = NeuralNetwork([DenseLayer(2, 4, dtype="float32"), DenseLayer(4, 1, dtype="float32")], "mse", "adam")
+    assert net.dtype == np.float32
+    assert net.predict(XOR_X).dtype == np.float32
+    net.train(np.array(XOR_X), np.array(XOR_Y), epochs=3, verbose=False)
+    assert all(p.dtype == np.float32 for layer in net.layers for p in layer.parameters().values())

@@ -95,7 +95,7 @@ def test_register_works_as_a_decorator() -> None:
 
 @pytest.mark.parametrize("bad", ["", "has space", "qual:name", "1starts_with_digit"])
 def test_bad_names_are_refused(bad: str) -> None:
-    with pytest.raises(ConfigError, match="cannot name"):
+    with pytest.raises(ConfigError, match="cannot name an activation"):
         register("activation", bad, lambda x: x)
 
 

@@ -295,7 +295,7 @@ def test_dense_gradients_for_weights_biases_and_input() -> None:
             {"input_size": 2, "output_size": 3, "weight_initializer": "xavier"},
             "weight_initializer: unknown initializer",
         ),
-        ({"input_size": 2, "output_size": 3, "dtype": "int8"}, "dtype: dtype must be"),
+        ({"input_size": 2, "output_size": 3, "dtype": "int8"}, "dtype: must be .float64. or .float32."),
     ],
 )
 def test_dense_refuses_bad_arguments(kwargs, message) -> None:
