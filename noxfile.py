@@ -1,0 +1,59 @@
+"""Development tasks: ``nox -s tests lint`` is what CI runs; the rest on demand.
+
+Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
+marked slow), bench (speed and memory figures), readme (the README's first
+command in a fresh environment).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The default test suite (fast; slow checks excluded)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session
+def slow(session: nox.Session) -> None:
+    """Only the checks marked slow."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff's lint rules and formatting."""
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the core package."""
+    session.install("-e", ".", MYPY)
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Seconds per epoch against a hand-written numpy network, and memory over 2,000 epochs."""
+    session.install("-e", ".[test]")
+    session.run("python", "tests/benchmarks/bench_tutorial.py", *session.posargs)
+
+
+@nox.session
+def readme(session: nox.Session) -> None:
+    """Install as the README says, in a fresh environment, and train the example network."""
+    session.install(".[datasets]")
+    session.run("smolml", "train", "examples/moons.toml")

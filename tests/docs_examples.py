@@ -1,0 +1,26 @@
+"""Reading the runnable examples out of Markdown files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+_MARKED = re.compile(r"<!--\s*example:\s*(\w+)\s*-->\s*```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def python_blocks(path: Path) -> list[tuple[int, str]]:
+    """Each ```python block of ``path`` with the line it starts on."""
+    text = path.read_text(encoding="utf-8")
+    return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _BLOCK.finditer(text)]
+
+
+def marked_example(path: Path, name: str) -> str:
+    """The ```python block announced by ``<!-- example: name -->``."""
+    for match in _MARKED.finditer(path.read_text(encoding="utf-8")):
+        if match.group(1) == name:
+            return match.group(2)
+    raise LookupError(f"{path.name} has no block marked <!-- example: {name} -->")
