@@ -1,7 +1,7 @@
 """Development tasks: ``nox -s tests lint`` is what CI runs; the rest on demand.
 
 Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
-marked slow), bench (speed and memory figures), readme (the README's first
+marked slow), crosscheck (against PyTorch), bench (speed and memory figures), readme (the README's first
 command in a fresh environment).
 """
 
@@ -14,13 +14,14 @@ nox.options.reuse_existing_virtualenvs = True
 
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
+TORCH = "torch==2.13.0"
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The default test suite (fast; slow checks excluded)."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    session.run("pytest", "-m", "not slow and not crosscheck", *session.posargs)
 
 
 @nox.session
@@ -28,6 +29,13 @@ def slow(session: nox.Session) -> None:
     """Only the checks marked slow."""
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session
+def crosscheck(session: nox.Session) -> None:
+    """Values and gradients compared with PyTorch in float64 (installs torch, CPU build)."""
+    session.install("-e", ".[test]", TORCH)
+    session.run("pytest", "-m", "crosscheck", "tests/crosscheck", *session.posargs)
 
 
 @nox.session
