@@ -7,12 +7,14 @@ losses, optimizers, initializers, layers) comes from a plugin through the
 registry; the standard set is the ``smolml_std`` plugin.
 """
 
-from .array import MLArray, is_grad_enabled, no_grad, ones, randn, where, zeros
+from .array import ENGINES, MLArray, is_grad_enabled, no_grad, ones, randn, where, zeros
 from .config import build_network, load_config
+from .drawing import to_dot, write_dot
 from .errors import (
     ConfigError,
     DuplicateComponentError,
     GraphError,
+    NumericalError,
     PluginError,
     ShapeError,
     SmolMLError,
@@ -42,6 +44,7 @@ __all__ = [
     # autograd
     "Value",
     "MLArray",
+    "ENGINES",
     "where",
     "zeros",
     "ones",
@@ -50,6 +53,8 @@ __all__ = [
     "is_grad_enabled",
     "set_seed",
     "get_rng",
+    "to_dot",
+    "write_dot",
     # model and contracts
     "NeuralNetwork",
     "Layer",
@@ -78,5 +83,6 @@ __all__ = [
     "PluginError",
     "ShapeError",
     "GraphError",
+    "NumericalError",
     "TrainingError",
 ]

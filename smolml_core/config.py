@@ -6,7 +6,11 @@ registered name or a table with ``type`` plus that component's parameters::
     {"layers": [{"type": "dense", "input_size": 2, "output_size": 16,
                  "activation_function": "relu"}, ...],
      "loss_function": "mse",
-     "optimizer": {"type": "adagrad", "learning_rate": 0.1}}
+     "optimizer": {"type": "adagrad", "learning_rate": 0.1},
+     "engine": "array"}
+
+``engine`` is optional: ``"array"`` (numpy, the default) or ``"scalar"`` (every
+weight a ``Value``, for following gradients by hand).
 
 Every error names the place in the config, such as ``layers[1].activation_function``.
 """
@@ -31,7 +35,7 @@ else:  # pragma: no cover - Python 3.10
 
 __all__ = ["build_network", "load_config"]
 
-_NETWORK_KEYS = ("layers", "loss_function", "optimizer")
+_NETWORK_KEYS = ("layers", "loss_function", "optimizer", "engine")
 
 
 def build_network(config: Mapping[str, Any]) -> NeuralNetwork:
@@ -60,7 +64,7 @@ def build_network(config: Mapping[str, Any]) -> NeuralNetwork:
             raise exc.at(f"layers[{i}]") from exc.__cause__
     loss = resolve("loss", config["loss_function"], param="loss_function")
     optimizer = resolve("optimizer", config.get("optimizer", "sgd"), param="optimizer")
-    return NeuralNetwork(layers, loss, optimizer)
+    return NeuralNetwork(layers, loss, optimizer, engine=config.get("engine"))
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

@@ -34,7 +34,7 @@ _STRING_SPECIAL = {"\\": "\\\\", '"': '\\"'}
 
 
 def to_dot(
-    root: Value,
+    root: Value | MLArray,
     *,
     max_nodes: int = 300,
     labels: Mapping[Value, str] | None = None,
@@ -51,12 +51,22 @@ def to_dot(
     parameters. ``rankdir`` is Graphviz's layout direction: ``"LR"`` (left to
     right, the default), ``"RL"``, ``"TB"`` or ``"BT"``.
 
+    ``root`` may also be a one-element ``MLArray`` on the scalar engine, such as
+    a network's loss after ``network.set_engine("scalar")``.
+
     A graph with more than ``max_nodes`` values is refused with a ``GraphError``:
     a drawing that large is unreadable and slow to lay out, and is nearly always a
     whole training batch drawn by accident.
     """
+    if isinstance(root, MLArray) and root.engine == "scalar" and root.size() == 1:
+        root = root.value()
     if not isinstance(root, Value):
-        hint = " (MLArray graphs are not drawn; build the computation from Values)" if isinstance(root, MLArray) else ""
+        hint = (
+            " (an MLArray is drawn only on the scalar engine and with one element: use "
+            "MLArray(..., engine='scalar') or network.set_engine('scalar'), and reduce it, e.g. .sum())"
+            if isinstance(root, MLArray)
+            else ""
+        )
         raise TypeError(f"to_dot draws the graph behind a Value; root must be a Value, got {type(root).__name__}{hint}")
     if not isinstance(max_nodes, Integral) or isinstance(max_nodes, bool):
         raise TypeError(f"max_nodes must be a whole number, got {max_nodes!r}")
@@ -101,7 +111,7 @@ def to_dot(
 
 
 def write_dot(
-    root: Value,
+    root: Value | MLArray,
     path: str | os.PathLike[str],
     *,
     max_nodes: int = 300,

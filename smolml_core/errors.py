@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "DuplicateComponentError",
     "GraphError",
+    "NumericalError",
     "PluginError",
     "ShapeError",
     "SmolMLError",
@@ -70,6 +71,14 @@ class ShapeError(SmolMLError, ValueError):
 
 class GraphError(SmolMLError, RuntimeError):
     """``backward()`` was asked for something the recorded graph cannot give."""
+
+
+class NumericalError(SmolMLError, ArithmeticError):
+    """An operation has no real-number answer: division by zero, the log of 0, a sqrt of a negative...
+
+    Both engines raise it at the same places, so a computation either gives the
+    same finite numbers on each or fails the same way on each.
+    """
 
 
 class TrainingError(SmolMLError, RuntimeError):

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable
 from typing import Union
 
+from .errors import NumericalError
+
 __all__ = ["Value"]
 
 Number = Union[int, float]
@@ -63,8 +65,10 @@ class Value:
         out = Value(_power(x, y), (self, other), "**")
 
         def _backward() -> None:
-            # d(x^y)/dx = y * x^(y-1);  d(x^y)/dy = x^y * ln(x)
+            # d(x^y)/dx = y * x^(y-1) (0 when y == 0);  d(x^y)/dy = x^y * ln(x)
             if out.grad:
+                if x == 0 and 0 < y < 1:
+                    raise NumericalError(f"the gradient of x ** {y} is infinite at x = 0; add a small epsilon to x")
                 self.grad += (y * _power(x, y - 1) if y else 0.0) * out.grad
                 other.grad += out.data * _log_base(x, y) * out.grad
 
@@ -74,7 +78,9 @@ class Value:
     def __truediv__(self, other: Value | Number) -> Value:
         other = _as_value(other)
         if other.data == 0.0:
-            raise ZeroDivisionError(f"Value division by zero ({self.data} / 0)")
+            raise NumericalError(
+                f"division by zero: the divisor is 0 ({self.data} / 0); keep divisors away from 0 (add an epsilon)"
+            )
         out = Value(self.data / other.data, (self, other), "/")
 
         def _backward() -> None:
@@ -127,19 +133,28 @@ class Value:
         return self._unary(result, result, "exp")
 
     def log(self) -> Value:
-        """Natural logarithm; derivative 1/x. Defined for x > 0 (log(0) is -inf)."""
-        if self.data < 0:
-            raise ValueError(f"log of a negative number ({self.data})")
-        if self.data == 0:
-            return self._unary(-math.inf, math.inf, "log")
+        """Natural logarithm; derivative 1/x. Defined for x > 0 only."""
+        if not self.data > 0 and not math.isnan(self.data):
+            raise NumericalError(
+                f"log is defined for numbers > 0 only; the input is {self.data:g} (clip it, e.g. x.clip(1e-12, 1.0))"
+            )
         return self._unary(math.log(self.data), 1.0 / self.data, "log")
 
     def sqrt(self) -> Value:
-        """Square root; derivative 1/(2 sqrt(x)). Defined for x >= 0."""
+        """Square root; derivative 1/(2 sqrt(x)). Defined for x >= 0; the gradient at 0 is refused."""
         if self.data < 0:
-            raise ValueError(f"sqrt of a negative number ({self.data})")
+            raise NumericalError(f"sqrt of a negative number ({self.data:g})")
         root = math.sqrt(self.data)
-        return self._unary(root, 0.5 / root if root else math.inf, "sqrt")
+        out = Value(root, (self,), "sqrt")
+
+        def _backward() -> None:
+            if out.grad and not root:
+                raise NumericalError("the gradient of sqrt is infinite at 0; add a small epsilon, sqrt(x + 1e-12)")
+            if out.grad:
+                self.grad += out.grad / (2.0 * root)
+
+        out._backward = _backward
+        return out
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; derivative 1 - tanh(x)^2."""
@@ -231,13 +246,16 @@ def _number(x: Value | Number) -> float:
 
 
 def _power(x: float, y: float) -> float:
-    """x ** y as a real number, with 0 ** 0 == 1 and x ** negative at 0 = inf."""
+    """x ** y as a real number (0 ** 0 == 1); too large a result is inf, as in numpy."""
     if x == 0.0 and y < 0:
-        return math.inf
-    result = x**y
-    if isinstance(result, complex):
-        raise ValueError(f"{x} ** {y} is not a real number")
-    return float(result)
+        raise NumericalError(f"0 raised to a negative power ({y:g}) is a division by zero")
+    if x < 0 and not float(y).is_integer() and not math.isnan(y):
+        raise NumericalError(f"a negative number raised to a fractional power ({x:g} ** {y:g}) is not a real number")
+    try:
+        return float(x**y)
+    except OverflowError:
+        odd = float(y).is_integer() and int(y) % 2 == 1
+        return -math.inf if x < 0 and odd else math.inf
 
 
 def _log_base(x: float, y: float) -> float:

@@ -1,7 +1,8 @@
-"""The array engine: ``MLArray``, its primitives, and the backward pass."""
+"""Arrays with autograd: ``MLArray``, its primitives, the backward pass, and the two engines."""
 
 from .creation import ones, randn, zeros
 from .graph import is_grad_enabled, no_grad
 from .mlarray import MLArray, where
+from .scalar import ENGINES
 
-__all__ = ["MLArray", "is_grad_enabled", "no_grad", "ones", "randn", "where", "zeros"]
+__all__ = ["ENGINES", "MLArray", "is_grad_enabled", "no_grad", "ones", "randn", "where", "zeros"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GraphError
+from . import scalar
 
 if TYPE_CHECKING:
     from .mlarray import MLArray
@@ -79,6 +80,10 @@ def backward(root: MLArray, grad: np.ndarray | None = None, retain_graph: bool =
     elif np.shape(grad) != root.data.shape:
         raise GraphError(f"grad has shape {np.shape(grad)} but the array has shape {root.data.shape}")
 
+    if root.data.dtype == object:
+        _backward_on_values(root, None if grad is None or root.data.size == 1 else grad, retain_graph)
+        return
+
     grads: dict[int, Any] = {id(root): grad}
     for node in reversed(_topological_order(root)):
         g = grads.pop(id(node))
@@ -95,6 +100,20 @@ def backward(root: MLArray, grad: np.ndarray | None = None, retain_graph: bool =
             key = id(parent)
             grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
         if not retain_graph:
+            node._node = FREED
+
+
+def _backward_on_values(root: MLArray, grad: np.ndarray | None, retain_graph: bool) -> None:
+    """The scalar engine's backward pass: ``Value.backward`` does the work, arrays read the results.
+
+    Every array on the way gets ``_grad`` (the numbers its Values now hold), so
+    ``grad()``, the optimizers and ``restart()`` work alike on both engines.
+    """
+    order = _topological_order(root)
+    scalar.backward(root.data, grad)
+    for node in order:
+        node._grad = scalar.gradients(node.data)
+        if node._node is not None and not retain_graph:
             node._node = FREED
 
 

@@ -7,7 +7,9 @@ those records into gradients (see ``graph.py`` and ``primitives.py``).
 
 It plays the part the tutorial's ``MLArray`` of ``Value`` objects plays, with the
 same method names (``grad()``, ``restart()``, ``to_list()``, ``ensure_array``),
-at numpy speed.
+at numpy speed. On the scalar engine (``engine="scalar"``, see ``scalar.py``)
+it is exactly that picture: its elements are ``Value`` objects, and
+``Value.backward`` computes the gradients.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from ..errors import ShapeError
-from . import graph
+from ..errors import ConfigError, ShapeError
+from ..value import Value
+from . import graph, scalar
 from .primitives import PRIMITIVES, Primitive
 
 __all__ = ["MLArray", "where"]
@@ -36,6 +39,11 @@ class MLArray:
     or another ``MLArray``, and copies it. Integers and booleans become
     ``float64``; ``dtype=np.float32`` asks for single precision.
     ``requires_grad=False`` makes a constant: no gradient is computed for it.
+
+    ``engine="scalar"`` makes every element a ``Value`` (new leaf Values holding
+    the numbers), so the tutorial's scalar autograd does the differentiation.
+    Data that already consists of ``Value`` objects is kept as it is, on the
+    scalar engine, so graphs built by hand connect to array operations.
     """
 
     __slots__ = ("__weakref__", "_grad", "_node", "data", "requires_grad")
@@ -43,8 +51,10 @@ class MLArray:
 
     data: np.ndarray
 
-    def __init__(self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = True) -> None:
-        self.data = _to_numpy(data, dtype)
+    def __init__(
+        self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = True, engine: str | None = None
+    ) -> None:
+        self.data = _to_storage(data, dtype, None if engine is None else scalar.check_engine(engine))
         self.requires_grad = requires_grad
         self._grad: np.ndarray | None = None
         self._node: tuple[Any, ...] | None = None
@@ -71,7 +81,13 @@ class MLArray:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
+        """The numbers' precision; float64 on the scalar engine (a ``Value`` holds a Python float)."""
+        return _FLOAT64 if self.data.dtype == object else self.data.dtype
+
+    @property
+    def engine(self) -> str:
+        """``"scalar"`` when the elements are ``Value`` objects, else ``"array"``."""
+        return "scalar" if self.data.dtype == object else "array"
 
     @property
     def is_leaf(self) -> bool:
@@ -100,27 +116,59 @@ class MLArray:
         at ``self``, same shape) is given. Results accumulate in each leaf's
         ``grad()`` until ``restart()``.
         """
-        g = None if grad is None else np.asarray(_raw(grad), dtype=self.data.dtype)
+        g = None if grad is None else np.asarray(_raw_numbers(grad), dtype=self.dtype)
         graph.backward(self, g, retain_graph=retain_graph)
 
     def grad(self) -> MLArray:
-        """The gradient held by this array (zeros before any ``backward()``), as a constant."""
+        """The gradient held by this array (zeros before any ``backward()``), as a constant of numbers."""
         if self._grad is None:
-            return MLArray(np.zeros_like(self.data), requires_grad=False)
+            return MLArray(np.zeros(self.shape, dtype=self.dtype), requires_grad=False)
         return MLArray(self._grad, requires_grad=False)
 
     def restart(self) -> None:
         """Forget the gradient this array holds, ready for the next step."""
         self._grad = None
+        if self.data.dtype == object:
+            scalar.reset_gradients(self.data)
 
     def detach(self) -> MLArray:
-        """The same numbers (shared, not copied) as a constant outside any graph."""
+        """The same numbers as a constant outside any graph (shared on the array engine, new Values on the scalar)."""
+        if self.data.dtype == object:
+            return MLArray._result(scalar.to_values(scalar.numbers(self.data)), None)
         return MLArray._result(self.data, None)
+
+    def to_engine(self, engine: str) -> MLArray:
+        """A new leaf array with the same numbers on ``engine`` (``"array"`` or ``"scalar"``)."""
+        return MLArray(_numbers(self), requires_grad=self.requires_grad, engine=engine)
+
+    def value(self, *index: int) -> Value:
+        """The ``Value`` at ``index`` on the scalar engine; with no index, the array's only element.
+
+        ``loss.value()`` is the loss as a ``Value`` whose ``_prev`` and ``_op``
+        can be followed back through the whole computation;
+        ``layer.weights.value(0, 3)`` is one weight, with its ``.grad``.
+        """
+        if self.data.dtype != object:
+            raise TypeError(
+                "this MLArray runs on the array engine, so its elements are plain numbers, not Values; "
+                "use MLArray(..., engine='scalar'), array.to_engine('scalar') or network.set_engine('scalar')"
+            )
+        if not index:
+            if self.data.size != 1:
+                raise ShapeError(f"value() without an index needs an array of one element, not shape {self.shape}")
+            return self.data.reshape(-1)[0]
+        try:
+            found = self.data[index]
+        except IndexError as exc:
+            raise ShapeError(f"index {index} does not fit an array of shape {self.shape}") from exc
+        if not isinstance(found, Value):
+            raise ShapeError(f"index {index} selects shape {found.shape}, not one element; give one index per axis")
+        return found
 
     # -- conversions -----------------------------------------------------------
 
     def to_list(self) -> Any:
-        """The values as nested Python lists (a float for a 0-d array)."""
+        """The values as nested Python lists (a float for a 0-d array; ``Value`` objects on the scalar engine)."""
         return self.data.tolist()
 
     def item(self) -> float:
@@ -130,17 +178,18 @@ class MLArray:
         return float(self.data.reshape(()))
 
     def numpy(self) -> np.ndarray:
-        """A copy of the values as a numpy array."""
-        return self.data.copy()
+        """A copy of the numbers as a numpy array (on either engine)."""
+        return _numbers(self).copy()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        numbers = _numbers(self)
+        return numbers if dtype is None else numbers.astype(dtype)
 
     def __float__(self) -> float:
         return self.item()
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(_numbers(self))
 
     @staticmethod
     def ensure_array(*items: ArrayLike, dtype: Any = None) -> Any:
@@ -153,8 +202,8 @@ class MLArray:
         return arrays[0] if len(arrays) == 1 else arrays
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="MLArray(")
-        return f"MLArray({body})"
+        body = np.array2string(_numbers(self), separator=", ", prefix="MLArray(")
+        return f"MLArray({body}, engine='scalar')" if self.data.dtype == object else f"MLArray({body})"
 
     # -- arithmetic (numbers and arrays on either side, numpy broadcasting) ----
 
@@ -203,16 +252,16 @@ class MLArray:
     # Ordering comparisons give a constant array of 0.0/1.0 (a mask); == and !=
     # keep Python's identity meaning, because arrays are nodes of a graph.
     def __lt__(self, other: ArrayLike) -> MLArray:
-        return _mask(self.data < _raw(other), self.data.dtype)
+        return _mask(_numbers(self) < _raw_numbers(other), self.dtype)
 
     def __le__(self, other: ArrayLike) -> MLArray:
-        return _mask(self.data <= _raw(other), self.data.dtype)
+        return _mask(_numbers(self) <= _raw_numbers(other), self.dtype)
 
     def __gt__(self, other: ArrayLike) -> MLArray:
-        return _mask(self.data > _raw(other), self.data.dtype)
+        return _mask(_numbers(self) > _raw_numbers(other), self.dtype)
 
     def __ge__(self, other: ArrayLike) -> MLArray:
-        return _mask(self.data >= _raw(other), self.data.dtype)
+        return _mask(_numbers(self) >= _raw_numbers(other), self.dtype)
 
     __hash__ = object.__hash__
 
@@ -289,7 +338,7 @@ class MLArray:
 
 def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
     """Elements of ``x`` where ``condition`` holds, else of ``y``; the gradient follows the choice."""
-    return _apply(_P["where"], np.asarray(_raw(condition), dtype=bool), x, y)
+    return _apply(_P["where"], np.asarray(_raw_numbers(condition), dtype=bool), x, y)
 
 
 # -- machinery --------------------------------------------------------------------
@@ -307,6 +356,8 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
         raise ShapeError(f"index {args[1]!r} does not fit an array of shape {np.shape(inputs[0])}: {exc}") from exc
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)
+    if ans.dtype == object:
+        ans = _scalar_engine_result(prim, args, ans)
     if not graph.is_grad_enabled():
         return MLArray._result(ans, None)
     vjps = prim.vjps
@@ -321,9 +372,55 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     return MLArray._result(ans, (prim, inputs, parents, kwargs))
 
 
+def _scalar_engine_result(prim: Primitive, args: tuple[Any, ...], ans: np.ndarray) -> np.ndarray:
+    """Check a result computed on ``Value`` arrays and make every element a ``Value``."""
+    for a in args:
+        if isinstance(a, MLArray) and a.requires_grad and a.data.dtype != object:
+            raise TypeError(
+                f"{prim.name} combines an array on the scalar engine with an array on the array engine that "
+                "needs a gradient; put both on one engine (array.to_engine(...)) or make one a constant"
+            )
+    return scalar.as_values(ans)
+
+
+def _to_storage(data: Any, dtype: Any, engine: str | None) -> np.ndarray:
+    """The numpy array an MLArray keeps: numbers, or ``Value`` objects on the scalar engine."""
+    source = data.data if isinstance(data, MLArray) else data
+    holds_values = scalar.is_values(source) or isinstance(source, Value) or _first_is_value(source)
+    if engine is None:
+        engine = "scalar" if holds_values else "array"
+    if engine == "array":
+        if holds_values:
+            source = scalar.numbers(_value_array(source))
+        return _to_numpy(source, dtype)
+    if dtype is not None and np.dtype(dtype) != _FLOAT64:
+        raise ConfigError(f"the scalar engine computes in float64 (Python floats), so dtype={dtype!r} cannot be used")
+    if holds_values:
+        return _value_array(source)
+    return scalar.to_values(_to_numpy(source, None))
+
+
+def _first_is_value(data: Any) -> bool:
+    """True when nested lists hold ``Value`` objects (checked on the first element)."""
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, Value)
+
+
+def _value_array(data: Any) -> np.ndarray:
+    """Nested lists or an object array of ``Value`` as a new object array, every element checked."""
+    try:
+        array = np.array(data, dtype=object)
+    except ValueError as exc:
+        where_ = _first_ragged(data)
+        raise ShapeError(f"MLArray needs rectangular data; {where_ or exc}") from exc
+    for x in array.flat:
+        if not isinstance(x, Value):
+            raise TypeError(f"an MLArray of Value objects must hold only Values, but it also holds {x!r}")
+    return array
+
+
 def _to_numpy(data: Any, dtype: Any) -> np.ndarray:
-    if isinstance(data, MLArray):
-        data = data.data
     try:
         array = np.array(data, dtype=dtype)
     except ValueError as exc:
@@ -367,9 +464,21 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, MLArray) else x
 
 
+def _numbers(x: MLArray) -> np.ndarray:
+    """The numbers an array holds, whichever engine it runs on."""
+    return scalar.numbers(x.data) if x.data.dtype == object else x.data
+
+
+def _raw_numbers(x: Any) -> Any:
+    return _numbers(x) if isinstance(x, MLArray) else x
+
+
 def _as_array_operand(x: Any) -> Any:
     """Matrix products need arrays on both sides; lists become constant arrays."""
     return x if isinstance(x, (MLArray, np.ndarray)) else np.asarray(x, dtype=np.float64)
+
+
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _mask(values: np.ndarray, dtype: Any) -> MLArray:

@@ -11,7 +11,12 @@ only when composing would be slow or numerically unstable (``sigmoid``,
 ``logsumexp``, ``clip``).
 
 The forward formulas use numpy functions that also accept object arrays of
-``Value``: numpy hands ``np.exp`` on such an array to each element's ``exp``.
+``Value`` (the scalar engine, see ``scalar.py``): numpy hands ``np.exp`` on
+such an array to each element's ``exp``. Only ``sigmoid``, ``max`` and ``min``
+branch to a formula of their own there.
+
+Operations without a real-number answer raise ``NumericalError`` here, and the
+``Value`` methods raise it in the same cases, so both engines agree on what fails.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ..errors import NumericalError
+from .scalar import each, extremum, is_values, numbers
 
 __all__ = ["PRIMITIVES", "Primitive", "defprimitive", "unbroadcast"]
 
@@ -90,21 +98,48 @@ defprimitive(
     lambda g, ans, x, y: unbroadcast(g * y, np.shape(x)),
     lambda g, ans, x, y: unbroadcast(g * x, np.shape(y)),
 )
+
+
+def _divide(x: Any, y: Any) -> Any:
+    if not is_values(y) and not np.all(y):
+        _refuse(np.equal(y, 0), "division by zero: the divisor is 0{at}; keep divisors away from 0 (add an epsilon)")
+    return np.divide(x, y)
+
+
 defprimitive(
     "divide",  # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y^2 = -ans/y
-    np.divide,
+    _divide,
     lambda g, ans, x, y: unbroadcast(g / y, np.shape(x)),
     lambda g, ans, x, y: unbroadcast(-g * ans / y, np.shape(y)),
 )
 
 
+def _power(x: Any, y: Any) -> Any:
+    """x ** y, refusing 0 to a negative power and a negative number to a fractional power."""
+    if not is_values(x) and not is_values(y):
+        y_negative = np.less(y, 0)
+        if np.any(y_negative):
+            _refuse(np.equal(x, 0) & y_negative, "0 raised to a negative power is a division by zero{at}")
+        if np.any(np.less(x, 0)):
+            _refuse(
+                np.less(x, 0) & (np.floor(y) != y),
+                "a negative number raised to a fractional power is not a real number{at}",
+            )
+    return np.power(x, y)
+
+
 def _power_vjp_base(g: np.ndarray, ans: np.ndarray, x: Any, y: Any) -> np.ndarray:
-    # d(x^y)/dx = y * x^(y-1), taken as 0 where y == 0 (x^0 is the constant 1)
-    if np.ndim(y) == 0 and not isinstance(y, np.ndarray):
-        local = y * x ** (y - 1) if y != 0 else np.zeros_like(x)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            local = np.where(y == 0, 0.0, y * np.power(x, y - 1))
+    # d(x^y)/dx = y * x^(y-1), taken as 0 where y == 0 (x^0 is the constant 1);
+    # infinite at x == 0 for 0 < y < 1, which is refused where a gradient arrives
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local = np.where(np.equal(y, 0), 0.0, y * np.power(x, np.subtract(y, 1)))
+    infinite = ~np.isfinite(local)
+    if np.any(infinite):
+        _refuse(
+            infinite & (g != 0),
+            "the gradient of x ** y is infinite at x = 0 for 0 < y < 1{at}; add a small epsilon to x",
+        )
+        local = np.where(infinite, 0.0, local)
     return unbroadcast(g * local, np.shape(x))
 
 
@@ -115,7 +150,7 @@ def _power_vjp_exponent(g: np.ndarray, ans: np.ndarray, x: Any, y: Any) -> np.nd
     return unbroadcast(g * ans * log_x, np.shape(y))
 
 
-defprimitive("power", np.power, _power_vjp_base, _power_vjp_exponent)
+defprimitive("power", _power, _power_vjp_base, _power_vjp_exponent)
 
 
 # -- matrix product ------------------------------------------------------------
@@ -146,14 +181,46 @@ defprimitive("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y)
 
 defprimitive("negative", np.negative, lambda g, ans, x: -g)
 defprimitive("exp", np.exp, lambda g, ans, x: g * ans)
-defprimitive("log", np.log, lambda g, ans, x: g / x)
-defprimitive("sqrt", np.sqrt, lambda g, ans, x: g / (2 * ans))
+
+
+def _log(x: Any) -> Any:
+    if not is_values(x) and not np.all(np.greater(x, 0)):
+        _refuse(
+            ~np.greater(x, 0) & ~np.isnan(x),
+            "log is defined for numbers > 0 only; the input is {value}{at} (clip it, e.g. x.clip(1e-12, 1.0))",
+            values=x,
+        )
+    return np.log(x)
+
+
+def _sqrt(x: Any) -> Any:
+    if not is_values(x) and np.any(np.less(x, 0)):
+        _refuse(np.less(x, 0), "sqrt of a negative number ({value}){at}", values=x)
+    return np.sqrt(x)
+
+
+def _sqrt_vjp(g: np.ndarray, ans: np.ndarray, x: Any) -> np.ndarray:
+    # d sqrt(x)/dx = 1 / (2 sqrt(x)): infinite at 0, refused there unless no gradient arrives
+    if np.all(ans):
+        return g / (2 * ans)
+    _refuse((ans == 0) & (g != 0), "the gradient of sqrt is infinite at 0{at}; add a small epsilon, sqrt(x + 1e-12)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ans == 0, 0.0, g / (2 * ans))
+
+
+defprimitive("log", _log, lambda g, ans, x: g / x)
+defprimitive("sqrt", _sqrt, _sqrt_vjp)
 defprimitive("abs", np.abs, lambda g, ans, x: g * np.sign(x))
 defprimitive("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans))
 
 
+_value_sigmoid = each("sigmoid")
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: only e^-|x| (at most 1) is ever computed."""
+    if is_values(x):  # one ``Value.sigmoid`` node per element, as the tutorial draws it
+        return _value_sigmoid(x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -209,10 +276,14 @@ def _extremum_vjp(
 
 
 def _max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    if is_values(x):  # ties share the gradient, as _extremum_vjp does
+        return extremum(x, axis, keepdims, largest=True)
     return np.max(x, axis=axis, keepdims=keepdims)
 
 
 def _min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    if is_values(x):
+        return extremum(x, axis, keepdims, largest=False)
     return np.min(x, axis=axis, keepdims=keepdims)
 
 
@@ -221,8 +292,12 @@ defprimitive("min", _min, _extremum_vjp)
 
 
 def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    """log(sum(exp(x))) shifted by the maximum, so no exp ever overflows."""
-    shift = np.max(x, axis=axis, keepdims=True)
+    """log(sum(exp(x))) shifted by the maximum, so no exp ever overflows.
+
+    The shift is a constant: its gradient would cancel exactly, so neither
+    engine needs to follow it.
+    """
+    shift = np.max(numbers(x) if is_values(x) else x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)
     with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf
         out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
@@ -275,3 +350,21 @@ def _is_basic_index(index: Any) -> bool:
 
 
 defprimitive("getitem", _getitem, _getitem_vjp)
+
+
+# -- refusing operations without a real-number answer ------------------------------
+
+
+def _refuse(bad: Any, message: str, values: Any = None) -> None:
+    """Raise ``NumericalError`` if any element of the mask ``bad`` is set, naming the first one.
+
+    ``message`` may contain ``{at}`` (becomes " at index (i, j)" for arrays) and
+    ``{value}`` (the offending number, taken from ``values``).
+    """
+    bad = np.asarray(bad)
+    if not bad.any():
+        return
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    at = f" at index {first}" if bad.ndim else ""
+    value = "" if values is None else f"{float(np.asarray(values)[first] if np.ndim(values) else values):g}"
+    raise NumericalError(message.format(at=at, value=value))

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..array import MLArray, no_grad
-from ..errors import ConfigError, ShapeError, TrainingError
+from ..array import MLArray, no_grad, scalar
+from ..errors import ConfigError, NumericalError, ShapeError, TrainingError
 from ..registry import reference, resolve
 from .layer import Layer
 from .optimizer import Optimizer
@@ -25,9 +25,15 @@ class NeuralNetwork:
     ``loss_function`` and ``optimizer`` may be objects, registered names
     (``"mse"``, ``"adam"``) or tables (``{"type": "adam", "learning_rate": 0.01}``);
     the optimizer defaults to plain SGD, as in the tutorial.
+
+    ``engine="scalar"`` puts every parameter on the scalar engine (each weight a
+    ``Value``); by default the parameters stay as the layers made them, which is
+    the array engine for the standard layers. See ``set_engine``.
     """
 
-    def __init__(self, layers: Sequence[Layer], loss_function: Any, optimizer: Any = None) -> None:
+    def __init__(
+        self, layers: Sequence[Layer], loss_function: Any, optimizer: Any = None, engine: str | None = None
+    ) -> None:
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
             raise ConfigError("must be a non-empty list of layers", path=("layers",))
         for i, layer in enumerate(layers):
@@ -43,11 +49,17 @@ class NeuralNetwork:
             "loss", loss_function, param="loss_function"
         )
         self.optimizer: Optimizer = resolve("optimizer", "sgd" if optimizer is None else optimizer, param="optimizer")
+        if engine is not None:
+            self.set_engine(engine)
 
     # -- running ---------------------------------------------------------------
 
     def forward(self, input_data: Any) -> MLArray:
         """Run ``input_data`` through every layer and return the output (recording the graph)."""
+        return self._forward(input_data, [])
+
+    def _forward(self, input_data: Any, outputs: list[MLArray]) -> MLArray:
+        """``forward``, appending each layer's output to ``outputs`` (for finding where NaN began)."""
         x = input_data if isinstance(input_data, MLArray) else _constant(input_data, "input_data", self.dtype)
         for i, layer in enumerate(self.layers):
             shape_in = x.shape
@@ -57,6 +69,9 @@ class NeuralNetwork:
                 raise ShapeError(
                     f"layer {i} ({_layer_name(layer)}) cannot take input of shape {shape_in}: {exc}"
                 ) from exc
+            except NumericalError as exc:
+                raise NumericalError(f"layer {i} ({_layer_name(layer)}): {exc}") from exc
+            outputs.append(x)
         return x
 
     def predict(self, X: Any) -> MLArray:
@@ -64,12 +79,23 @@ class NeuralNetwork:
         with no_grad():
             return self.forward(X)
 
-    def train(self, X: Any, y: Any, epochs: int, verbose: bool = True, print_every: int = 1) -> list[float]:
+    def train(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int,
+        verbose: bool = True,
+        print_every: int = 1,
+        *,
+        stop_on_nan: bool = True,
+    ) -> list[float]:
         """Full-batch gradient descent for ``epochs`` epochs; returns the loss of each epoch.
 
         Each epoch: forward pass, loss, ``loss.backward()``, ``layer.update``
-        for every layer, then gradients reset. Training stops with an error,
-        before any weight changes, if the loss stops being a finite number.
+        for every layer, then gradients reset. If the loss stops being a finite
+        number, training stops with a ``TrainingError`` naming the epoch and the
+        first layer whose output went non-finite, before that epoch's update;
+        ``stop_on_nan=False`` trains on regardless.
         """
         _check_count(epochs, "epochs", minimum=0)
         _check_count(print_every, "print_every", minimum=1)
@@ -79,15 +105,20 @@ class NeuralNetwork:
 
         losses: list[float] = []
         for epoch in range(1, epochs + 1):
-            y_pred = self.forward(X)
-            y = _match_targets(y, y_pred)
-            loss = self.loss_function(y_pred, y)
+            outputs: list[MLArray] = []
+            try:
+                y_pred = self._forward(X, outputs)
+                y = _match_targets(y, y_pred)
+                loss = self.loss_function(y_pred, y)
+            except NumericalError as exc:
+                raise NumericalError(f"epoch {epoch}: {exc}") from exc
             value = _loss_value(loss, self.loss_function)
-            if not math.isfinite(value):
+            if not math.isfinite(value) and stop_on_nan:
                 raise TrainingError(
-                    f"epoch {epoch}: the loss became {value}; training stopped before this epoch's "
-                    f"update, so the weights are those after epoch {epoch - 1}. Try a smaller learning "
-                    "rate, scaled inputs, or a numerically stable loss"
+                    f"epoch {epoch}: the loss became {value}; {self._first_non_finite(outputs)}. Training "
+                    f"stopped before this epoch's update, so the weights are those after epoch {epoch - 1}. "
+                    "Try a smaller learning rate, scaled inputs, or a numerically stable loss "
+                    "(or pass stop_on_nan=False to train on regardless)"
                 )
             losses.append(value)
             loss.backward()
@@ -99,6 +130,55 @@ class NeuralNetwork:
             if verbose and epoch % print_every == 0:
                 print(f"Epoch {epoch}/{epochs}, Loss: {value:.6f}")
         return losses
+
+    def _first_non_finite(self, outputs: list[MLArray]) -> str:
+        """Say where non-finite numbers first appeared: a layer's parameters, its output, or the loss."""
+        for i, (layer, out) in enumerate(zip(self.layers, outputs, strict=False)):
+            for name, param in layer.parameters().items():
+                if not np.all(np.isfinite(param.numpy())):
+                    return f"layer {i} ({_layer_name(layer)}) has non-finite values in its parameter {name!r}"
+            if not np.all(np.isfinite(out.numpy())):
+                return f"the first non-finite output came from layer {i} ({_layer_name(layer)})"
+        largest = max((float(np.max(np.abs(out.numpy()), initial=0.0)) for out in outputs), default=0.0)
+        return (
+            f"every layer's output was finite (the largest magnitude was {largest:.3g}), "
+            "so the loss function itself produced it"
+        )
+
+    # -- engines ---------------------------------------------------------------
+
+    @property
+    def engine(self) -> str:
+        """``"scalar"`` if the parameters are ``Value`` objects, else ``"array"``."""
+        for layer in self.layers:
+            for param in layer.parameters().values():
+                return param.engine
+        return "array"
+
+    def set_engine(self, engine: str) -> None:
+        """Move every parameter to ``engine``, keeping its numbers and the optimizer's state.
+
+        On ``"scalar"`` each weight becomes a ``Value`` (``layer.weights.value(0, 3)``)
+        and ``Value.backward`` computes the gradients: slow, and every step can be
+        followed by hand. ``"array"`` is the fast numpy engine. Both give the same
+        numbers to rounding.
+        """
+        engine = scalar.check_engine(engine)
+        params = [p for layer in self.layers for p in layer.parameters().values()]
+        if engine == "scalar":
+            for i, layer in enumerate(self.layers):
+                for name, param in layer.parameters().items():
+                    if param.engine == "array" and param.dtype != np.float64:
+                        raise ConfigError(
+                            f"{type(layer).__name__}.{name} is {param.dtype}, but the scalar engine computes in "
+                            "float64 (Python floats); build the layer with dtype='float64'",
+                            path=("layers", f"[{i}]"),
+                        )
+        for param in params:
+            if param.engine != engine:
+                numbers = param.numpy()
+                param.data = scalar.to_values(numbers) if engine == "scalar" else numbers
+                param.restart()
 
     # -- describing ------------------------------------------------------------
 
@@ -122,11 +202,14 @@ class NeuralNetwork:
                 layers.append(reference("layer", layer))
             except ConfigError as exc:
                 raise exc.at(f"layers[{i}]") from None
-        return {
+        config = {
             "layers": layers,
             "loss_function": reference("loss", self.loss_function),
             "optimizer": reference("optimizer", self.optimizer),
         }
+        if self.engine != "array":
+            config["engine"] = self.engine
+        return config
 
     def __repr__(self) -> str:
         return describe_network(self)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..array import MLArray, no_grad
+from ..array import MLArray, no_grad, scalar
 from ..errors import ConfigError
 from ..registry import Configurable
 
@@ -20,7 +20,9 @@ class Optimizer(Configurable):
     ``value`` *in place* using ``grad``. ``state`` is a dict kept for that one
     parameter across steps (momentum buffers go there); ``state["step"]`` counts
     this parameter's updates, starting at 1. Updating in place, outside the
-    graph, is what keeps memory flat over long training runs.
+    graph, is what keeps memory flat over long training runs. On the scalar
+    engine ``value`` is a copy of the parameter's numbers, written back into
+    its ``Value`` objects afterwards, so one ``step`` serves both engines.
     """
 
     def __init__(self, learning_rate: float = 0.01) -> None:
@@ -48,7 +50,12 @@ class Optimizer(Configurable):
                     continue
                 state = self.state.setdefault((object_idx, name), {"step": 0})
                 state["step"] += 1
-                self.step(param.data, grad, state)
+                if param.engine == "scalar":  # the same arithmetic on the numbers, written back into each Value
+                    numbers = scalar.numbers(param.data)
+                    self.step(numbers, grad, state)
+                    scalar.assign(param.data, numbers)
+                else:
+                    self.step(param.data, grad, state)
         return params
 
     def reset(self) -> None:

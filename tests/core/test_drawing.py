@@ -276,9 +276,17 @@ def test_root_must_be_a_value(root, given: str) -> None:
         to_dot(root)
 
 
-def test_an_mlarray_root_gets_a_hint() -> None:
-    with pytest.raises(TypeError, match="build the computation from Values"):
+def test_an_mlarray_root_on_the_array_engine_gets_a_hint() -> None:
+    with pytest.raises(TypeError, match="only on the scalar engine and with one element"):
         to_dot(MLArray([1.0]))
+
+
+def test_a_one_element_scalar_engine_array_is_drawn_through_its_value() -> None:
+    x = MLArray([[1.0, -2.0]], engine="scalar")
+    w = MLArray([[0.5], [0.25]], engine="scalar")
+    loss = (x @ w).tanh().sum()
+    assert to_dot(loss) == to_dot(loss.value())
+    assert "tanh" in to_dot(loss)
 
 
 @pytest.mark.parametrize("max_nodes", [2.5, "300", None, True])

@@ -1,0 +1,162 @@
+"""The scalar engine: arrays whose elements are ``Value`` objects.
+
+On the scalar engine an ``MLArray`` holds a numpy array of dtype ``object``,
+one ``Value`` per element: the tutorial's picture of an array. The primitives'
+forward formulas run on such arrays unchanged, because numpy hands ``+`` to
+``Value.__add__``, ``np.exp`` to ``Value.exp`` and so on. Every number computed
+therefore remembers how it was made, and ``Value.backward`` differentiates the
+whole computation one number at a time, never consulting the array engine's
+gradient rules. That makes each engine the other's referee.
+
+Here live the conversions between numbers and ``Value`` arrays, and the few
+forward formulas that need a ``Value`` of their own (``sigmoid`` as one node,
+``max``/``min`` sharing the gradient between ties as the array engine does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..value import Value
+from ..wording import did_you_mean
+
+__all__ = [
+    "ENGINES",
+    "as_values",
+    "assign",
+    "backward",
+    "check_engine",
+    "each",
+    "extremum",
+    "gradients",
+    "is_values",
+    "numbers",
+    "reset_gradients",
+    "to_values",
+]
+
+ENGINES = ("array", "scalar")
+"""``array``: numpy arrays and one gradient rule per primitive. ``scalar``: arrays of ``Value``."""
+
+
+def check_engine(engine: Any, param: str = "engine") -> str:
+    """``engine`` if it names an engine, else a ``ConfigError`` listing both."""
+    if engine not in ENGINES:
+        hint = did_you_mean(str(engine), ENGINES) if isinstance(engine, str) else ""
+        raise ConfigError(f"unknown engine {engine!r}{hint}; choose 'array' or 'scalar'", path=(param,))
+    return str(engine)
+
+
+def is_values(data: Any) -> bool:
+    """True for a numpy array of ``Value`` objects (the scalar engine's storage)."""
+    return isinstance(data, np.ndarray) and data.dtype == object
+
+
+def to_values(data: np.ndarray) -> np.ndarray:
+    """New leaf ``Value`` objects holding ``data``'s numbers, in an array of the same shape."""
+    out = np.empty(np.shape(data), dtype=object)
+    flat = out.reshape(-1)
+    for i, x in enumerate(np.asarray(data, dtype=np.float64).flat):
+        flat[i] = Value(x)
+    return out
+
+
+def as_values(result: Any) -> np.ndarray:
+    """A forward formula's result as an array in which every element is a ``Value``.
+
+    Constants that end up in the result (``where(mask, x, 0.0)``, a clipping
+    bound) become leaf ``Value`` objects, so later operations can treat every
+    element alike.
+    """
+    array = result if isinstance(result, np.ndarray) else np.asarray(result, dtype=object)
+    if array.dtype != object:
+        return to_values(array)
+    flat = array.reshape(-1)
+    for i, x in enumerate(flat):
+        if not isinstance(x, Value):
+            flat[i] = Value(x)
+    return array
+
+
+def numbers(values: np.ndarray) -> np.ndarray:
+    """The number each ``Value`` holds, as a float64 array of the same shape."""
+    return np.array([v.data for v in values.flat], dtype=np.float64).reshape(values.shape)
+
+
+def gradients(values: np.ndarray) -> np.ndarray:
+    """The gradient each ``Value`` holds, as a float64 array of the same shape."""
+    return np.array([v.grad for v in values.flat], dtype=np.float64).reshape(values.shape)
+
+
+def assign(values: np.ndarray, new_numbers: np.ndarray) -> None:
+    """Set each ``Value``'s number in place (an optimizer step), keeping the objects themselves."""
+    for v, x in zip(values.flat, np.asarray(new_numbers, dtype=np.float64).flat, strict=True):
+        v.data = float(x)
+
+
+def reset_gradients(values: np.ndarray) -> None:
+    """Set every ``Value``'s gradient back to 0."""
+    for v in values.flat:
+        v.grad = 0.0
+
+
+def backward(values: np.ndarray, grad: np.ndarray | None) -> None:
+    """Run ``Value.backward`` from ``values``, seeded with ``grad`` (one number per element).
+
+    A single ``Value`` is differentiated directly. For several, the gradient of
+    ``sum(grad * values)`` is taken, which gives each element exactly ``grad``.
+    """
+    if grad is None:
+        values.reshape(-1)[0].backward()
+        return
+    total = Value(0.0)
+    for v, g in zip(values.flat, grad.flat, strict=True):
+        total = total + v * float(g)
+    total.backward()
+
+
+def each(method: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A forward formula that calls ``Value.<method>()`` on every element: one graph node each."""
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        out = np.empty(x.shape, dtype=object)
+        flat = out.reshape(-1)
+        for i, v in enumerate(x.flat):
+            flat[i] = getattr(v, method)()
+        return out
+
+    forward.__name__ = method
+    return forward
+
+
+def extremum(x: np.ndarray, axis: Any, keepdims: bool, largest: bool) -> np.ndarray:
+    """``max``/``min`` over ``axis`` as one ``Value`` per result, whose gradient ties share equally."""
+    axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
+    kept = [a for a in range(x.ndim) if a not in axes]
+    rows = np.transpose(x, kept + list(axes)).reshape(*(x.shape[a] for a in kept), -1)
+    out = np.empty(rows.shape[:-1], dtype=object)
+    for index in np.ndindex(out.shape):
+        out[index] = _extremum_node(list(rows[index]), largest)
+    if keepdims:
+        out = out.reshape(tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
+    return out
+
+
+def _extremum_node(candidates: list[Value], largest: bool) -> Value:
+    if not candidates:
+        raise ValueError("max/min of an empty selection has no value")
+    best = max(v.data for v in candidates) if largest else min(v.data for v in candidates)
+    winners = tuple(v for v in candidates if v.data == best)
+    out = Value(best, winners, "max" if largest else "min")
+
+    def _backward() -> None:
+        share = out.grad / len(winners)
+        for w in winners:
+            w.grad += share
+
+    out._backward = _backward
+    return out
