@@ -2,7 +2,8 @@
 
 ``check_gradients(f, *inputs)`` compares the gradients that ``backward()``
 computes for ``f`` with central finite differences, element by element, in
-float64. Use it in a plugin's tests the way SmolML's own suite does.
+float64, on either engine. Use it in a plugin's tests the way SmolML's own
+suite does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .array import MLArray
+from .array.scalar import check_engine
 
 __all__ = ["check_gradients", "numerical_gradient"]
 
@@ -39,6 +41,7 @@ def check_gradients(
     rtol: float = 1e-5,
     atol: float = 1e-7,
     seed: int = 0,
+    engine: str = "array",
 ) -> None:
     """Raise ``AssertionError`` unless autograd and finite differences agree for ``f``.
 
@@ -46,8 +49,12 @@ def check_gradients(
     shape; a non-scalar output is reduced to ``sum(output * R)`` with a fixed
     random ``R``, which checks the whole Jacobian, not just its sum. Inputs are
     copied, so ``f`` may be any composition of ``MLArray`` operations.
+
+    ``engine="scalar"`` puts the inputs on the scalar engine, so the gradients
+    come from ``Value.backward`` instead of the array engine's rules.
     """
-    values = [np.array(x.data if isinstance(x, MLArray) else x, dtype=np.float64) for x in inputs]
+    check_engine(engine)
+    values = [np.array(x.numpy() if isinstance(x, MLArray) else x, dtype=np.float64) for x in inputs]
     projection: dict[str, np.ndarray] = {}
 
     def scalar(out: MLArray) -> MLArray:
@@ -55,7 +62,7 @@ def check_gradients(
             projection["R"] = np.random.default_rng(seed).standard_normal(out.shape)
         return (out * projection["R"]).sum()
 
-    arrays = [MLArray(v) for v in values]
+    arrays = [MLArray(v, engine=engine) for v in values]
     scalar(f(*arrays)).backward()
     for i, (array, value) in enumerate(zip(arrays, values, strict=True)):
 
