@@ -15,6 +15,7 @@ nox.options.reuse_existing_virtualenvs = True
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 TORCH = "torch==2.13.0"
+MICROGRAD = "micrograd==0.1.0"  # the reference scalar engine, for nodes per second
 
 
 @nox.session
@@ -55,9 +56,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Seconds per epoch against a hand-written numpy network, and memory over 2,000 epochs."""
-    session.install("-e", ".[test]")
+    """Speed and memory figures: ours against hand-written numpy, and the scalar engine against the array engine."""
+    session.install("-e", ".[test]", MICROGRAD)
     session.run("python", "tests/benchmarks/bench_tutorial.py", *session.posargs)
+    session.run("python", "tests/benchmarks/bench_engines.py", *session.posargs)
 
 
 @nox.session

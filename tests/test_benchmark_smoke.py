@@ -21,3 +21,17 @@ def test_benchmark_quick_mode(tmp_path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     figures = json.loads(out.read_text())
     assert {"xor", "moons", "iris"} <= set(figures["timings"])
+
+
+@pytest.mark.slow
+def test_engine_benchmark_quick_mode(tmp_path) -> None:
+    out = tmp_path / "engines.json"
+    script = ROOT / "tests" / "benchmarks" / "bench_engines.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json", str(out)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    figures = json.loads(out.read_text())
+    assert figures["agreement"]["ok"]
+    assert figures["moons_seconds_per_epoch"]["ratio"] > 1
+    assert figures["throughput"]["moons epoch (scalar engine)"]["nodes"] > 1000

@@ -110,9 +110,11 @@ def _backward_on_values(root: MLArray, grad: np.ndarray | None, retain_graph: bo
     ``grad()``, the optimizers and ``restart()`` work alike on both engines.
     """
     order = _topological_order(root)
-    scalar.backward(root.data, grad)
+    with scalar.collector_paused():
+        scalar.backward(root.data, grad)
+        for node in order:
+            node._grad = scalar.gradients(node.data)
     for node in order:
-        node._grad = scalar.gradients(node.data)
         if node._node is not None and not retain_graph:
             node._node = FREED
 
