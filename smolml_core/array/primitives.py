@@ -133,13 +133,14 @@ def _power_vjp_base(g: np.ndarray, ans: np.ndarray, x: Any, y: Any) -> np.ndarra
     # infinite at x == 0 for 0 < y < 1, which is refused where a gradient arrives
     with np.errstate(divide="ignore", invalid="ignore"):
         local = np.where(np.equal(y, 0), 0.0, y * np.power(x, np.subtract(y, 1)))
-    infinite = ~np.isfinite(local)
-    if np.any(infinite):
-        _refuse(
-            infinite & (g != 0),
-            "the gradient of x ** y is infinite at x = 0 for 0 < y < 1{at}; add a small epsilon to x",
-        )
-        local = np.where(infinite, 0.0, local)
+    if not np.all(x):
+        root_of_zero = np.equal(x, 0) & np.greater(y, 0) & np.less(y, 1)
+        if np.any(root_of_zero):
+            _refuse(
+                root_of_zero & (g != 0),
+                "the gradient of x ** y is infinite at x = 0 for 0 < y < 1{at}; add a small epsilon to x",
+            )
+            local = np.where(root_of_zero, 0.0, local)
     return unbroadcast(g * local, np.shape(x))
 
 
@@ -167,8 +168,8 @@ def _matmul_vjp_x(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) 
 
 def _matmul_vjp_y(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     # ans = x @ y  =>  dy = x^T @ g
-    if x.ndim == 1:
-        gy = np.multiply.outer(x, g) if y.ndim > 1 else g * x
+    if x.ndim == 1:  # dy[..., k, n] = x[k] * g[..., n]
+        gy = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
         return unbroadcast(gy, y.shape)
     gy = np.swapaxes(x, -1, -2) @ (g[..., None] if y.ndim == 1 else g)
     return unbroadcast(gy[..., 0] if y.ndim == 1 else gy, y.shape)
@@ -298,9 +299,10 @@ def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.nd
     engine needs to follow it.
     """
     shift = np.max(numbers(x) if is_values(x) else x, axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0.0)
-    with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf
-        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    if not np.all(np.isfinite(shift)):
+        _refuse(np.equal(shift, -np.inf), "logsumexp of a slice whose elements are all -inf is log(0){at}")
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+    out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
@@ -325,7 +327,7 @@ def _transpose(x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray
 defprimitive(
     "transpose",
     _transpose,
-    lambda g, ans, x, axes=None: np.transpose(g, None if axes is None else np.argsort(axes)),
+    lambda g, ans, x, axes=None: np.transpose(g, None if axes is None else np.argsort(np.mod(axes, np.ndim(x)))),
 )
 
 

@@ -239,18 +239,6 @@ def reduction_cases(method: str, torch_fn: Callable[..., Any], make_input: Calla
     ]
 
 
-# Bugs of ours these cases found; each case is a strict xfail, so fixing the bug
-# makes it XPASS and fail until its ``bug=`` is removed.
-MATMUL_BUG = (
-    "matmul's vjp for y when x is 1-D and y a stack, np.multiply.outer(x, g), puts x's axis first: "
-    "(4,) @ (3,4,5) gives y a gradient of shape (4,3,5); for (2,) @ (2,2,2) the shape fits and 4 of 8 entries "
-    "are wrong (0.078 for 0.047, 1.05 for -0.26)"
-)
-TRANSPOSE_BUG = (
-    "transpose's vjp inverts the order with np.argsort(axes), wrong for negative axes: "
-    "x of shape (2,3,4), x.transpose(0,-1,1) or (-1,0,1), gets a gradient of shape (4,2,3)"
-)
-
 _MASK = _RNG.random((3, 4)) > 0.5
 _MASK_COLUMN = np.array([[True], [False], [True]])
 
@@ -303,8 +291,8 @@ PRIMITIVE_CASES: dict[str, list[Case]] = {
         case("(2,3,4) @ (2,4,5)", lambda a, b: a @ b, normal(2, 3, 4), normal(2, 4, 5)),
         case("(2,1,3,4) @ (3,4,2)", lambda a, b: a @ b, normal(2, 1, 3, 4), normal(3, 4, 2)),
         case("(2,3,4) @ (4,)", lambda a, b: a @ b, normal(2, 3, 4), normal(4)),
-        case("(4,) @ (3,4,5)", lambda a, b: a @ b, normal(4), normal(3, 4, 5), bug=MATMUL_BUG),
-        case("(2,) @ (2,2,2)", lambda a, b: a @ b, normal(2), normal(2, 2, 2), bug=MATMUL_BUG),
+        case("(4,) @ (3,4,5)", lambda a, b: a @ b, normal(4), normal(3, 4, 5)),
+        case("(2,) @ (2,2,2)", lambda a, b: a @ b, normal(2), normal(2, 2, 2)),
     ],
     "negative": [
         case("-(3,4)", lambda a: -a, normal(3, 4)),
@@ -420,14 +408,12 @@ PRIMITIVE_CASES: dict[str, list[Case]] = {
             lambda a: a.transpose(0, -1, 1),
             normal(2, 3, 4),
             theirs=lambda a: a.permute(0, -1, 1),
-            bug=TRANSPOSE_BUG,
         ),
         case(
             "(2,3,4).transpose(-1,0,1)",
             lambda a: a.transpose(-1, 0, 1),
             normal(2, 3, 4),
             theirs=lambda a: a.permute(-1, 0, 1),
-            bug=TRANSPOSE_BUG,
         ),
     ],
     "getitem": [
