@@ -84,9 +84,9 @@ class Value:
         out = Value(self.data / other.data, (self, other), "/")
 
         def _backward() -> None:
-            # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y^2
+            # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y^2 = -out/y
             self.grad += out.grad / other.data
-            other.grad -= out.grad * self.data / (other.data * other.data)
+            other.grad -= out.grad * out.data / other.data
 
         out._backward = _backward
         return out
@@ -176,7 +176,8 @@ class Value:
 
     def abs(self) -> Value:
         """|x|; derivative sign(x) (0 at 0)."""
-        sign = 1.0 if self.data > 0 else (-1.0 if self.data < 0 else 0.0)
+        x = self.data
+        sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
         return self._unary(abs(self.data), sign, "abs")
 
     __abs__ = abs

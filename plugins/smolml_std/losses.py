@@ -17,14 +17,14 @@ __all__ = ["binary_cross_entropy", "categorical_cross_entropy", "huber_loss", "m
 
 def mse_loss(y_pred: MLArray, y_true: Any) -> MLArray:
     """Mean squared error: L = mean((y_pred - y_true)^2). For regression."""
-    _same_shape(y_pred, y_true, "mse_loss")
+    y_true = _target(y_pred, y_true, "mse_loss")
     diff = y_pred - y_true
     return (diff * diff).mean()
 
 
 def mae_loss(y_pred: MLArray, y_true: Any) -> MLArray:
     """Mean absolute error: L = mean(|y_pred - y_true|). Regression, robust to outliers."""
-    _same_shape(y_pred, y_true, "mae_loss")
+    y_true = _target(y_pred, y_true, "mae_loss")
     return (y_pred - y_true).abs().mean()
 
 
@@ -34,7 +34,7 @@ def binary_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | None = N
     For binary classification with a sigmoid output. p is clipped to
     [epsilon, 1 - epsilon] so probabilities of exactly 0 or 1 stay finite.
     """
-    _same_shape(y_pred, y_true, "binary_cross_entropy")
+    y_true = _target(y_pred, y_true, "binary_cross_entropy")
     eps = _epsilon(y_pred, epsilon)
     p = y_pred.clip(eps, 1 - eps)
     return -(y_true * p.log() + (1 - y_true) * (1 - p).log()).mean()
@@ -46,7 +46,7 @@ def categorical_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | Non
     For multi-class classification with a softmax output and one-hot targets.
     p is clipped below at epsilon so a probability of exactly 0 stays finite.
     """
-    _same_shape(y_pred, y_true, "categorical_cross_entropy")
+    y_true = _target(y_pred, y_true, "categorical_cross_entropy")
     p = y_pred.clip(_epsilon(y_pred, epsilon), 1.0)
     return -(y_true * p.log()).sum(axis=-1).mean()
 
@@ -56,17 +56,19 @@ def huber_loss(y_pred: MLArray, y_true: Any, delta: float = 1.0) -> MLArray:
 
     L = mean(0.5 d^2 if |d| <= delta else delta (|d| - delta/2)), d = y_pred - y_true.
     """
-    _same_shape(y_pred, y_true, "huber_loss")
+    y_true = _target(y_pred, y_true, "huber_loss")
     diff = y_pred - y_true
     size = diff.abs()
     return where(size <= delta, 0.5 * diff * diff, delta * size - 0.5 * delta * delta).mean()
 
 
-def _same_shape(y_pred: MLArray, y_true: Any, loss: str) -> None:
+def _target(y_pred: MLArray, y_true: Any, loss: str) -> Any:
+    """The targets, checked to match the predictions' shape; lists become arrays of the predictions' dtype."""
     if np.shape(y_pred) != np.shape(y_true):
         raise ShapeError(
             f"{loss} needs predictions and targets of the same shape, got {np.shape(y_pred)} and {np.shape(y_true)}"
         )
+    return y_true if isinstance(y_true, (MLArray, np.ndarray)) else np.asarray(y_true, dtype=y_pred.dtype)
 
 
 def _epsilon(y_pred: MLArray, epsilon: float | None) -> float:

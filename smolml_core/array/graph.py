@@ -76,47 +76,56 @@ def backward(root: MLArray, grad: np.ndarray | None = None, retain_graph: bool =
                 f"shape {root.data.shape}; reduce it first (for example .sum() or .mean()) "
                 f"or pass grad= with the same shape"
             )
-        grad = np.ones_like(root.data)
     elif np.shape(grad) != root.data.shape:
         raise GraphError(f"grad has shape {np.shape(grad)} but the array has shape {root.data.shape}")
 
-    if root.data.dtype == object:
-        _backward_on_values(root, None if grad is None or root.data.size == 1 else grad, retain_graph)
-        return
-
-    grads: dict[int, Any] = {id(root): grad}
-    for node in reversed(_topological_order(root)):
-        g = grads.pop(id(node))
-        recorded = node._node
-        if recorded is None:
-            node._grad = g if node._grad is None else node._grad + g
-            continue
-        node._grad = g
-        prim, inputs, parents, kwargs = recorded
-        for i, parent in enumerate(parents):
-            if parent is None:
-                continue
-            parent_grad = prim.vjps[i](g, node.data, *inputs, **kwargs)
-            key = id(parent)
-            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
-        if not retain_graph:
-            node._node = FREED
-
-
-def _backward_on_values(root: MLArray, grad: np.ndarray | None, retain_graph: bool) -> None:
-    """The scalar engine's backward pass: ``Value.backward`` does the work, arrays read the results.
-
-    Every array on the way gets ``_grad`` (the numbers its Values now hold), so
-    ``grad()``, the optimizers and ``restart()`` work alike on both engines.
-    """
     order = _topological_order(root)
-    with scalar.collector_paused():
-        scalar.backward(root.data, grad)
-        for node in order:
+    grads: dict[int, Any] = {}
+    if root.data.dtype == object:  # the scalar engine: Value.backward computes every Value's gradient
+        with scalar.collector_paused():
+            scalar.backward(root.data, grad)
+    else:
+        grads[id(root)] = np.ones_like(root.data) if grad is None else grad
+
+    for node in reversed(order):
+        recorded = node._node
+        if node.data.dtype == object:
             node._grad = scalar.gradients(node.data)
-    for node in order:
-        if node._node is not None and not retain_graph:
+            if recorded is not None:
+                _hand_over_from_values(recorded, grads)
+        else:
+            g = grads.pop(id(node))
+            if recorded is None:
+                node._grad = g if node._grad is None else node._grad + g
+                continue
+            node._grad = g
+            prim, inputs, parents, kwargs = recorded
+            for i, parent in enumerate(parents):
+                if parent is not None:
+                    _add(grads, parent, prim.vjps[i](g, node.data, *inputs, **kwargs))
+        if recorded is not None and not retain_graph:
             node._node = FREED
+
+
+def _add(grads: dict[int, Any], array: MLArray, g: np.ndarray) -> None:
+    """Add ``g`` to the gradient collected so far for ``array``."""
+    key = id(array)
+    grads[key] = g if key not in grads else grads[key] + g
+
+
+def _hand_over_from_values(recorded: tuple[Any, ...], grads: dict[int, Any]) -> None:
+    """Pass gradients from a scalar-engine operation to the array-engine arrays it used.
+
+    Such an array took part through stand-in Values (see ``_lift_to_values`` in
+    ``mlarray.py``); their gradients, now computed, continue on the array
+    engine. The stand-ins are reset after reading, so a second ``backward``
+    through a retained graph adds only its own share.
+    """
+    _, inputs, parents, _ = recorded
+    for parent, stand_in in zip(parents, inputs, strict=True):
+        if parent is not None and parent.data.dtype != object:
+            _add(grads, parent, scalar.gradients(stand_in))
+            scalar.reset_gradients(stand_in)
 
 
 def _topological_order(root: MLArray) -> list[MLArray]:

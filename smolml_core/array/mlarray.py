@@ -350,8 +350,8 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     on_values = _holds_values(inputs)
     try:
         if on_values:
-            _check_one_engine(prim, args)
             with scalar.collector_paused():
+                inputs = _lift_to_values(args, inputs)
                 ans = scalar.as_values(prim.forward(*inputs, **kwargs))
         else:
             ans = prim.forward(*inputs, **kwargs)
@@ -386,14 +386,18 @@ def _holds_values(inputs: tuple[Any, ...]) -> bool:
     return False
 
 
-def _check_one_engine(prim: Primitive, args: tuple[Any, ...]) -> None:
-    """Refuse to mix engines where both sides would need a gradient: neither engine could supply it."""
-    for a in args:
-        if isinstance(a, MLArray) and a.requires_grad and a.data.dtype != object:
-            raise TypeError(
-                f"{prim.name} combines an array on the scalar engine with an array on the array engine that "
-                "needs a gradient; put both on one engine (array.to_engine(...)) or make one a constant"
-            )
+def _lift_to_values(args: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Inputs for an operation on the scalar engine, array-engine arrays that need a gradient made Values.
+
+    Such an array (data made with ``MLArray(X)`` needs a gradient by default)
+    takes part through new leaf Values, its stand-ins; ``backward`` hands their
+    gradients back to it and on through the array engine. So the engines mix.
+    """
+    lifted = list(inputs)
+    for i, a in enumerate(args):
+        if isinstance(a, MLArray) and a.requires_grad and a.data.dtype is not _OBJECT:
+            lifted[i] = scalar.to_values(a.data)
+    return tuple(lifted)
 
 
 def _to_storage(data: Any, dtype: Any, engine: str | None) -> np.ndarray:

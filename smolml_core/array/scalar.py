@@ -156,9 +156,10 @@ def each(method: str) -> Callable[[np.ndarray], np.ndarray]:
 
 def extremum(x: np.ndarray, axis: Any, keepdims: bool, largest: bool) -> np.ndarray:
     """``max``/``min`` over ``axis`` as one ``Value`` per result, whose gradient ties share equally."""
-    axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
+    axes = tuple(range(x.ndim)) if axis is None else tuple(int(a) % max(x.ndim, 1) for a in np.atleast_1d(axis))
     kept = [a for a in range(x.ndim) if a not in axes]
-    rows = np.transpose(x, kept + list(axes)).reshape(*(x.shape[a] for a in kept), -1)
+    reduced_size = int(np.prod([x.shape[a] for a in axes]))
+    rows = np.transpose(x, kept + list(axes)).reshape(*(x.shape[a] for a in kept), reduced_size)
     out = np.empty(rows.shape[:-1], dtype=object)
     for index in np.ndindex(out.shape):
         out[index] = _extremum_node(list(rows[index]), largest)

@@ -352,6 +352,46 @@ def test_arithmetic_overflow_gives_inf(engine: str) -> None:
     assert grad.tolist() == [10.0, 10.0]
 
 
+@on_both_engines
+def test_power_overflow_gives_inf_with_an_infinite_gradient(engine: str) -> None:
+    with np.errstate(over="ignore"):
+        value, grad = run(lambda x: x**400.0, [10.0], engine)
+    assert value.tolist() == [math.inf] and grad.tolist() == [math.inf]
+
+
+@on_both_engines
+def test_a_tiny_divisor_gives_an_infinite_gradient_not_an_error(engine: str) -> None:
+    """d(1/y)/dy = -1/y^2 overflows for |y| < 1e-162; it is computed as -(1/y)/y, giving -inf."""
+    with np.errstate(over="ignore"):
+        value, grad = run(lambda y: 1.0 / y, [1e-200], engine)
+    assert value.tolist() == [1e200] and grad.tolist() == [-math.inf]
+
+
+@on_both_engines
+def test_logsumexp_of_a_slice_of_only_minus_infinity_is_refused(engine: str) -> None:
+    with pytest.raises(NumericalError, match="all -inf is log"):
+        make([[-math.inf, -math.inf], [0.0, 1.0]], engine).logsumexp(axis=1)
+
+
+@on_both_engines
+def test_abs_of_nan_has_a_nan_gradient(engine: str) -> None:
+    with np.errstate(invalid="ignore"):
+        value, grad = run(lambda x: x.abs(), [math.nan, -2.0], engine)
+    assert math.isnan(value[0]) and math.isnan(grad[0])
+    assert grad[1] == -1.0
+
+
+@on_both_engines
+def test_the_exponent_gradient_at_a_negative_base_is_nan(engine: str) -> None:
+    """d(x^y)/dy = x^y ln x has no real value for x < 0: nan on both engines (not refused: the power is fine)."""
+    base = make([-2.0], engine)
+    exponent = make([3.0], engine)
+    with np.errstate(invalid="ignore"):
+        (base**exponent).sum().backward()
+    assert base.grad().to_list() == [12.0]
+    assert math.isnan(exponent.grad().to_list()[0])
+
+
 # -- training: the non-finite stop, and NumericalError's place ------------------------
 
 
