@@ -42,8 +42,9 @@ class MLArray:
 
     ``engine="scalar"`` makes every element a ``Value`` (new leaf Values holding
     the numbers), so the tutorial's scalar autograd does the differentiation.
-    Data that already consists of ``Value`` objects is kept as it is, on the
-    scalar engine, so graphs built by hand connect to array operations.
+    ``Value`` objects given directly (a list of them, or an array of dtype
+    object) are kept as they are, on the scalar engine, so graphs built by
+    hand connect to array operations; another ``MLArray`` is copied, as always.
     """
 
     __slots__ = ("__weakref__", "_grad", "_node", "data", "requires_grad")
@@ -363,7 +364,7 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)
     if not graph.is_grad_enabled():
-        return MLArray._result(ans, None)
+        return _constant_result(ans, on_values)
     vjps = prim.vjps
     parents = tuple(
         [
@@ -372,8 +373,14 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
         ]
     )
     if parents.count(None) == len(parents):
-        return MLArray._result(ans, None)
+        return _constant_result(ans, on_values)
     return MLArray._result(ans, (prim, inputs, parents, kwargs))
+
+
+def _constant_result(ans: np.ndarray, on_values: bool) -> MLArray:
+    """A result that records no graph. On the scalar engine its Values are made afresh,
+    since the computed ones still point back at their inputs and ``Value.backward`` would follow them."""
+    return MLArray._result(scalar.to_values(scalar.numbers(ans)) if on_values else ans, None)
 
 
 def _holds_values(inputs: tuple[Any, ...]) -> bool:
@@ -402,7 +409,11 @@ def _lift_to_values(args: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any
 
 def _to_storage(data: Any, dtype: Any, engine: str | None) -> np.ndarray:
     """The numpy array an MLArray keeps: numbers, or ``Value`` objects on the scalar engine."""
-    source = data.data if isinstance(data, MLArray) else data
+    if isinstance(data, MLArray):  # a copy, as on the array engine: new leaf Values, not the shared ones
+        source: Any = _numbers(data)
+        engine = engine or data.engine
+    else:
+        source = data
     holds_values = scalar.is_values(source) or isinstance(source, Value) or _first_is_value(source)
     if engine is None:
         engine = "scalar" if holds_values else "array"
