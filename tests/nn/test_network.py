@@ -130,6 +130,54 @@ def test_a_diverging_loss_stops_training_before_any_update() -> None:
     assert np.all(np.isfinite(net.layers[0].weights.data))
 
 
+class Overflowing(Layer):
+    """A layer whose output overflows once its input exceeds ``limit``: a stand-in for a layer gone wrong."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+
+    def forward(self, X: MLArray) -> MLArray:
+        return X * np.where(np.abs(X.numpy()) > self.limit, 1e308, 1.0) * 10.0
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_the_non_finite_stop_names_the_layer_whose_output_went_non_finite(engine: str) -> None:
+    set_seed(0)
+    net = NeuralNetwork([DenseLayer(2, 3), Overflowing(limit=0.0), DenseLayer(3, 1)], "mse", engine=engine)
+    with pytest.raises(
+        TrainingError,
+        match=r"^epoch 1: the loss became nan; the first non-finite output came from layer 1 \(Overflowing limit=0.0\)",
+    ):
+        net.train(XOR_X, XOR_Y, epochs=2, verbose=False)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_the_non_finite_stop_names_a_parameter_that_went_non_finite() -> None:
+    net = xor_network()
+    net.layers[1].weights.data[0, 0] = np.inf
+    with pytest.raises(
+        TrainingError,
+        match=r"^epoch 1: the loss became nan; layer 1 \(DenseLayer 8 -> 1, sigmoid\) "
+        r"has non-finite values in its parameter 'weights'",
+    ):
+        net.train(XOR_X, XOR_Y, epochs=1, verbose=False)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_the_non_finite_stop_blames_the_loss_when_every_layer_was_finite() -> None:
+    net = NeuralNetwork([DenseLayer(2, 1)], "mse")
+    with pytest.raises(TrainingError, match=r"every layer's output was finite \(the largest magnitude was 0\)"):
+        net.train([[0.0, 0.0]], [[1e200]], epochs=1, verbose=False)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_stop_on_nan_false_trains_on_and_records_the_non_finite_losses() -> None:
+    net = NeuralNetwork([DenseLayer(2, 1)], "mse")
+    history = net.train([[0.0, 0.0]], [[1e200]], epochs=3, verbose=False, stop_on_nan=False)
+    assert len(history) == 3 and all(not np.isfinite(loss) for loss in history)
+
+
 @pytest.mark.parametrize(("epochs", "print_every"), [(-1, 1), (2.5, 1), (3, 0)])
 def test_bad_counts_are_config_errors(epochs, print_every) -> None:
     with pytest.raises(ConfigError, match="whole number"):
