@@ -50,8 +50,9 @@ def check_gradients(
     random ``R``, which checks the whole Jacobian, not just its sum. Inputs are
     copied, so ``f`` may be any composition of ``MLArray`` operations.
 
-    ``engine="scalar"`` puts the inputs on the scalar engine, so the gradients
-    come from ``Value.backward`` instead of the array engine's rules.
+    ``engine="scalar"`` runs everything on the scalar engine, so the gradients
+    come from ``Value.backward`` instead of the array engine's rules. A gradient
+    of the wrong shape fails even where numpy would broadcast it.
     """
     check_engine(engine)
     values = [np.array(x.numpy() if isinstance(x, MLArray) else x, dtype=np.float64) for x in inputs]
@@ -67,11 +68,13 @@ def check_gradients(
     for i, (array, value) in enumerate(zip(arrays, values, strict=True)):
 
         def f_i(x: np.ndarray, i: int = i) -> float:
-            args = [MLArray(x if j == i else values[j], requires_grad=False) for j in range(len(values))]
+            args = [MLArray(x if j == i else values[j], requires_grad=False, engine=engine) for j in range(len(values))]
             return scalar(f(*args)).item()
 
         expected = numerical_gradient(f_i, value, eps)
         actual = array.grad().data
+        if actual.shape != value.shape:
+            raise AssertionError(f"the gradient of input {i} has shape {actual.shape}, but the input has {value.shape}")
         if not np.allclose(actual, expected, rtol=rtol, atol=atol):
             error = np.abs(actual - expected)
             worst = np.unravel_index(np.argmax(error), error.shape) if error.ndim else ()

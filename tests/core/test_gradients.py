@@ -150,3 +150,18 @@ def test_check_gradients_catches_a_wrong_rule(monkeypatch) -> None:
     monkeypatch.setitem(primitives.PRIMITIVES, "tanh", wrong)
     with pytest.raises(AssertionError, match="disagrees with finite differences"):
         check_gradients(lambda x: x.tanh(), _rand((3,)))
+
+
+def test_check_gradients_catches_a_gradient_of_the_wrong_shape(monkeypatch) -> None:
+    """A (1, 3) gradient for a (3,) input would pass a broadcasting comparison; it must not."""
+    from smolml_core.array import primitives
+
+    wrong = primitives.Primitive("tanh", np.tanh, (lambda g, ans, x: (g * (1 - ans * ans))[None, :],))
+    monkeypatch.setitem(primitives.PRIMITIVES, "tanh", wrong)
+    with pytest.raises(AssertionError, match=r"has shape \(1, 3\), but the input has \(3,\)"):
+        check_gradients(lambda x: x.tanh(), _rand((3,)))
+
+
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_check_gradients_runs_on_either_engine(engine: str) -> None:
+    check_gradients(lambda x, w: (x @ w).sigmoid().logsumexp(axis=0), _rand((3, 4)), _rand((4, 2)), engine=engine)
