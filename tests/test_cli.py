@@ -61,3 +61,12 @@ def test_installed_command_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Training accuracy: 100.0%" in result.stdout
+
+
+def test_the_scalar_engine_example_prints_the_array_engines_losses(capsys) -> None:
+    """examples/xor_scalar.toml differs from xor.toml only in its engine, so the printed losses match."""
+    outputs = []
+    for name in ("xor.toml", "xor_scalar.toml"):
+        assert main(["train", str(ROOT / "examples" / name)]) == 0
+        outputs.append([line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch")])
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 4

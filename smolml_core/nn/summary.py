@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SmolMLError
@@ -19,7 +20,7 @@ def describe_network(network: NeuralNetwork) -> str:
     total_bytes = 0
     for i, layer in enumerate(network.layers):
         params = layer.parameters() if hasattr(layer, "parameters") else {}
-        nbytes = sum(p.data.nbytes for p in params.values())
+        nbytes = sum(_nbytes(p) for p in params.values())
         total_bytes += nbytes
         count = sum(p.size() for p in params.values())
         details = layer.summary() if hasattr(layer, "summary") else ""
@@ -41,8 +42,16 @@ def describe_network(network: NeuralNetwork) -> str:
             f"Loss function: {_name('loss', network.loss_function)}",
             f"Optimizer: {optimizer!r} (state: {format_bytes(state)})",
             f"Total parameters: {network.parameter_count():,} ({format_bytes(total_bytes)})",
+            *(["Engine: scalar (every parameter a Value)"] if network.engine == "scalar" else []),
         ]
     )
+
+
+def _nbytes(param: Any) -> int:
+    """Memory a parameter holds: its numbers, or on the scalar engine its Value objects and their floats."""
+    if param.engine != "scalar":
+        return int(param.data.nbytes)
+    return int(param.data.nbytes) + sum(sys.getsizeof(v) + sys.getsizeof(v.data) for v in param.data.flat)
 
 
 def format_bytes(n: int) -> str:

@@ -212,6 +212,15 @@ def test_repr_summarises_the_architecture() -> None:
     assert "Loss function: binary_cross_entropy" in text
     assert "Adam(learning_rate=0.01" in text
     assert "520 B" in text  # 65 float64 parameters
+    assert "Engine" not in text
+
+
+def test_repr_of_a_scalar_engine_network_says_so_and_counts_its_values_memory() -> None:
+    net = NeuralNetwork([DenseLayer(2, 3)], "mse", engine="scalar")
+    text = repr(net)
+    assert text.endswith("Engine: scalar (every parameter a Value)")
+    total = text.split("Total parameters: 9 (")[1].split(")")[0]
+    assert total.endswith("B") and total != "72 B"  # more than 9 float64 numbers: nine Value objects
 
 
 def test_to_config_rebuilds_the_same_architecture() -> None:
