@@ -140,7 +140,7 @@ class Overflowing(Layer):
         return X * np.where(np.abs(X.numpy()) > self.limit, 1e308, 1.0) * 10.0
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 @pytest.mark.parametrize("engine", ["array", "scalar"])
 def test_the_non_finite_stop_names_the_layer_whose_output_went_non_finite(engine: str) -> None:
     set_seed(0)
