@@ -15,13 +15,13 @@ version control.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from numbers import Integral
 from pathlib import Path
 
 from .array import MLArray
 from .errors import GraphError
+from .files import write_atomically
 from .value import Value
 
 __all__ = ["to_dot", "write_dot"]
@@ -127,20 +127,7 @@ def write_dot(
     one, and no temporary file is left behind.
     """
     text = to_dot(root, max_nodes=max_nodes, labels=labels, rankdir=rankdir)
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    # O_EXCL: never reuse a file that is already there; 0o666 lets the umask decide the mode.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(text.encode("utf-8"))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def _topological_order(root: Value) -> list[Value]:
