@@ -14,6 +14,7 @@ from .errors import (
     ConfigError,
     DuplicateComponentError,
     GraphError,
+    ModelFileError,
     NumericalError,
     PluginError,
     ShapeError,
@@ -21,7 +22,8 @@ from .errors import (
     TrainingError,
     UnknownComponentError,
 )
-from .nn import Layer, NeuralNetwork, Optimizer, WeightInitializer, fans
+from .nn import Checkpoint, Layer, NeuralNetwork, Optimizer, WeightInitializer, fans
+from .persistence import load_network
 from .registry import (
     KINDS,
     Component,
@@ -63,6 +65,8 @@ __all__ = [
     "fans",
     "build_network",
     "load_config",
+    "load_network",
+    "Checkpoint",
     # registry and plugins
     "KINDS",
     "hookimpl",
@@ -83,6 +87,7 @@ __all__ = [
     "PluginError",
     "ShapeError",
     "GraphError",
+    "ModelFileError",
     "NumericalError",
     "TrainingError",
 ]

@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "DuplicateComponentError",
     "GraphError",
+    "ModelFileError",
     "NumericalError",
     "PluginError",
     "ShapeError",
@@ -79,6 +80,10 @@ class NumericalError(SmolMLError, ArithmeticError):
     Both engines raise it at the same places, so a computation either gives the
     same finite numbers on each or fails the same way on each.
     """
+
+
+class ModelFileError(SmolMLError, ValueError):
+    """A saved network cannot be loaded: damaged, edited, from a newer SmolML, or needing a missing plugin."""
 
 
 class TrainingError(SmolMLError, RuntimeError):

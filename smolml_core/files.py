@@ -11,7 +11,7 @@ from typing import BinaryIO
 __all__ = ["write_atomically"]
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
     """Call ``write(file)`` on a new temporary file beside ``path``, then rename it over ``path``.
 
     The temporary file is flushed and synced to disk before the rename, and the

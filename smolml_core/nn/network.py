@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,7 @@ import numpy as np
 from ..array import MLArray, no_grad, scalar
 from ..errors import ConfigError, NumericalError, ShapeError, TrainingError
 from ..registry import reference, resolve
+from .checkpoint import Checkpoint
 from .layer import Layer
 from .optimizer import Optimizer
 from .summary import describe_network
@@ -49,6 +52,8 @@ class NeuralNetwork:
             "loss", loss_function, param="loss_function"
         )
         self.optimizer: Optimizer = resolve("optimizer", "sgd" if optimizer is None else optimizer, param="optimizer")
+        self.epochs_trained = 0
+        """Epochs completed over the network's life, across ``train`` calls, saves and loads."""
         if engine is not None:
             self.set_engine(engine)
 
@@ -88,6 +93,7 @@ class NeuralNetwork:
         print_every: int = 1,
         *,
         stop_on_nan: bool = True,
+        checkpoint: Checkpoint | None = None,
     ) -> list[float]:
         """Full-batch gradient descent for ``epochs`` epochs; returns the loss of each epoch.
 
@@ -96,6 +102,9 @@ class NeuralNetwork:
         number, training stops with a ``TrainingError`` naming the epoch and the
         first layer whose output went non-finite, before that epoch's update;
         ``stop_on_nan=False`` trains on regardless.
+
+        ``checkpoint`` (a ``Checkpoint``) saves the network every few epochs
+        and whenever the loss reaches a new low.
         """
         _check_count(epochs, "epochs", minimum=0)
         _check_count(print_every, "print_every", minimum=1)
@@ -121,12 +130,17 @@ class NeuralNetwork:
                     "(or pass stop_on_nan=False to train on regardless)"
                 )
             losses.append(value)
+            if checkpoint is not None and math.isfinite(value):
+                checkpoint.epoch_scored(self, {"loss": value})
             loss.backward()
             for idx, layer in enumerate(self.layers):
                 layer.update(self.optimizer, idx)
             for layer in self.layers:
                 for param in layer.parameters().values():
                     param.restart()
+            self.epochs_trained += 1
+            if checkpoint is not None:
+                checkpoint.epoch_ended(self, epoch)
             if verbose and epoch % print_every == 0:
                 print(f"Epoch {epoch}/{epochs}, Loss: {value:.6f}")
         return losses
@@ -144,6 +158,27 @@ class NeuralNetwork:
             f"every layer's output was finite (the largest magnitude was {largest:.3g}), "
             "so the loss function itself produced it"
         )
+
+    # -- saving ----------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the network to one file: config, weights, optimizer state, random state.
+
+        The write is atomic: a crash or a kill mid-save leaves any previous file
+        at ``path`` intact. ``NeuralNetwork.load(path)`` (or
+        ``smolml_core.load_network``) reads it back, in any process where the same
+        plugins are installed; training then resumes exactly where it stopped.
+        """
+        from ..persistence import save_network
+
+        return save_network(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> NeuralNetwork:
+        """The network saved at ``path`` (see ``save``); any problem is a ``ModelFileError``."""
+        from ..persistence import load_network
+
+        return load_network(path)
 
     # -- engines ---------------------------------------------------------------
 

@@ -1,0 +1,70 @@
+"""Saving a network while it trains: every few epochs, and whenever it scores its best."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .network import NeuralNetwork
+
+__all__ = ["Checkpoint"]
+
+MONITORS = ("loss",)
+"""What a checkpoint can watch: the training loss of each epoch."""
+
+
+class Checkpoint:
+    """Pass to ``NeuralNetwork.train(..., checkpoint=...)`` to save the network as it trains.
+
+    ``path``: saved after every ``every`` epochs; a ``{epoch}`` in it (e.g.
+    ``"run/epoch-{epoch}.npz"``) keeps one file per save, otherwise each save
+    replaces the last. ``best_path``: saved whenever the monitored value
+    reaches a new low. Each epoch's loss measures the weights the epoch
+    *started* with, so the best file holds exactly those weights (and the
+    optimizer as it was then), saved before the epoch's update. Every save is
+    atomic, so a crash during training never leaves a damaged file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        every: int = 1,
+        best_path: str | os.PathLike[str] | None = None,
+        monitor: str = "loss",
+    ) -> None:
+        if path is None and best_path is None:
+            raise ConfigError("a Checkpoint needs a path (saved every few epochs), a best_path, or both")
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ConfigError(f"must be a whole number >= 1, got {every!r}", path=("every",))
+        if monitor not in MONITORS:
+            raise ConfigError(
+                f"can only be {', '.join(map(repr, MONITORS))} for now, got {monitor!r}", path=("monitor",)
+            )
+        self.path = None if path is None else os.fspath(path)
+        self.best_path = None if best_path is None else os.fspath(best_path)
+        self.every = every
+        self.monitor = monitor
+        self.best = math.inf
+        self.saved: list[Path] = []
+        """Every file written, in order (a path appears again each time it is replaced)."""
+
+    def epoch_scored(self, network: NeuralNetwork, logs: dict[str, Any]) -> None:
+        """Called once the epoch's loss is known, before the update: keep the best weights so far."""
+        value = logs[self.monitor]
+        if self.best_path is not None and value < self.best:
+            self.best = value
+            self.saved.append(network.save(self.best_path))
+
+    def epoch_ended(self, network: NeuralNetwork, epoch: int) -> None:
+        """Called after the epoch's update: save every ``every``-th epoch of this run."""
+        if self.path is not None and epoch % self.every == 0:
+            self.saved.append(network.save(self.path.format(epoch=network.epochs_trained)))
+
+    def __repr__(self) -> str:
+        return f"Checkpoint(path={self.path!r}, every={self.every}, best_path={self.best_path!r})"
