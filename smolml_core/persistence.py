@@ -48,6 +48,7 @@ FORMAT_VERSION = 1
 """Raised when the file layout changes; files from a newer version are refused with advice."""
 
 _META = "meta"
+_ZIP_MAGIC = b"PK\x03\x04"
 _FLOAT_DTYPES = ("float32", "float64")
 
 
@@ -175,6 +176,8 @@ def _read_arrays(path: str | os.PathLike[str], where: str) -> dict[str, np.ndarr
         raise ModelFileError(f"{where}: no such file") from None
     except OSError as exc:
         raise ModelFileError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
+    if not data.startswith(_ZIP_MAGIC):  # else numpy would guess other formats and talk about pickles
+        raise ModelFileError(f"{where} is not a SmolML network file (it is not a .npz archive)")
     try:
         archive = np.load(io.BytesIO(data), allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
