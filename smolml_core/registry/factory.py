@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import reprlib
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,6 +108,62 @@ def _check_params(entry: Component, params: dict[str, Any]) -> None:
         missing = [p.name for p in accepted if p.default is p.empty and p.name not in params]
         if missing:
             raise ConfigError(f"{entry.kind} {entry.name!r} needs {', '.join(repr(m) for m in missing)}")
+    _check_types(entry.obj, signature, params)
+
+
+_DESCRIPTIONS: dict[Any, str] = {
+    int: "a whole number (int)",
+    float: "a number (float)",
+    bool: "true or false (bool)",
+    str: "a string (str)",
+    type(None): "None",
+}
+
+
+def _check_types(target: Any, signature: inspect.Signature, params: dict[str, Any]) -> None:
+    """Each parameter against its annotation, where that is int, float, bool, str or one of them | None.
+
+    Other annotations (Any, classes, unions of components) are not checked, and
+    annotations that cannot be resolved are skipped: the constructor still checks.
+    """
+    if not params:
+        return
+    try:
+        hints = typing.get_type_hints(target.__init__ if isinstance(target, type) else target)  # type: ignore[misc]
+    except Exception:  # a forward reference to a name that is not there, a local class...
+        return
+    extra = next((p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD), None)
+    for key, value in params.items():
+        # A key that is no named parameter goes to **kwargs, whose annotation types each value.
+        owner = key if key in signature.parameters else extra
+        allowed = _simple_types(hints.get(owner)) if owner else ()
+        if allowed and not any(_fits(value, expected) for expected in allowed):
+            wanted = " or ".join(_DESCRIPTIONS[t] for t in allowed)
+            raise ConfigError(f"must be {wanted}, got {reprlib.repr(value)} ({type(value).__name__})", path=(key,))
+
+
+def _simple_types(annotation: Any) -> tuple[Any, ...]:
+    """The types an annotation allows if it is a simple one (``float | None`` gives float and NoneType), else ()."""
+    if any(annotation is simple for simple in (int, float, bool, str)):
+        return (annotation,)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = typing.get_args(annotation)
+        if all(any(member is simple for simple in _DESCRIPTIONS) for member in members):
+            return members
+    return ()
+
+
+def _fits(value: Any, expected: Any) -> bool:
+    """Whether ``value`` is of a simple type; a bool is not a number, and an int is a float."""
+    if expected is type(None):
+        return value is None
+    if isinstance(value, (bool, np.bool_)):
+        return expected is bool
+    if expected is int:
+        return isinstance(value, (int, np.integer))
+    if expected is float:
+        return isinstance(value, (int, float, np.integer, np.floating))
+    return isinstance(value, expected)
 
 
 def reference(kind: str, obj: Any) -> Any:
@@ -116,15 +175,29 @@ def reference(kind: str, obj: Any) -> Any:
     if isinstance(obj, functools.partial) and not obj.args:
         entry = registry.find_object(obj.func)
         if entry is not None:
-            return {"type": entry.name, **to_plain(obj.keywords)}
+            keywords = _without_default_nones(obj.func, to_plain(obj.keywords))
+            return {"type": entry.name, **keywords} if keywords else entry.name
     entry = registry.find_object(type(obj))
     if entry is not None and hasattr(obj, "get_config"):
-        config = obj.get_config()
+        config = _without_default_nones(type(obj), obj.get_config())
         return {"type": entry.name, **config} if config else entry.name
     raise ConfigError(
         f"this {kind} ({obj!r}) is not registered, so it cannot be written down by name; "
         f"register it first, e.g. smolml_core.register({kind!r}, 'my_{kind}', ...)"
     )
+
+
+def _without_default_nones(target: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` less the None values that are defaults anyway: TOML cannot write None; leaving them out is exact."""
+    try:
+        declared = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return params
+    return {
+        key: value
+        for key, value in params.items()
+        if not (value is None and key in declared and declared[key].default is None)
+    }
 
 
 def to_plain(value: Any) -> Any:
