@@ -12,12 +12,18 @@ registered name or a table with ``type`` plus that component's parameters::
 ``engine`` is optional: ``"array"`` (numpy, the default) or ``"scalar"`` (every
 weight a ``Value``, for following gradients by hand).
 
-Every error names the place in the config, such as ``layers[1].activation_function``.
+Every error names the place in the config, such as ``layers[1].activation_function``,
+and, for a config file, the file. Parameters are checked against their
+annotations (a string where a whole number belongs is refused before the
+component is built), and a config that fails leaves the random generator as it
+found it, so fixing the mistake and building again gives the weights a correct
+first try would have.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +32,7 @@ from typing import Any
 from .errors import ConfigError, SmolMLError
 from .nn import NeuralNetwork
 from .registry import resolve
+from .rng import get_rng
 from .wording import did_you_mean
 
 if sys.version_info >= (3, 11):
@@ -38,8 +45,43 @@ __all__ = ["build_network", "load_config"]
 _NETWORK_KEYS = ("layers", "loss_function", "optimizer", "engine")
 
 
-def build_network(config: Mapping[str, Any]) -> NeuralNetwork:
-    """A new, freshly initialised network from a config dict (see the module docs)."""
+def build_network(config: Mapping[str, Any] | str | os.PathLike[str]) -> NeuralNetwork:
+    """A new, freshly initialised network from a config dict or a ``.toml``/``.json`` file.
+
+    A file laid out for ``smolml train`` holds the network in its ``[network]``
+    table, which is used; otherwise the whole file is the network config.
+    If the config is wrong, nothing is drawn from the random generator: its
+    state is put back before the error is raised.
+    """
+    if isinstance(config, (str, os.PathLike)):
+        return _build_from_file(config)
+    rng = get_rng()
+    state = rng.bit_generator.state
+    try:
+        return _build(config)
+    except BaseException:
+        rng.bit_generator.state = state  # layers built before the mistake drew their weights: undo that
+        raise
+
+
+def _build_from_file(path: str | os.PathLike[str]) -> NeuralNetwork:
+    data = load_config(path)
+    try:
+        if "network" not in data:
+            return build_network(data)
+        try:
+            if not isinstance(data["network"], Mapping):
+                raise ConfigError("must be a table holding the network's layers, loss_function, ...")
+            return build_network(data["network"])
+        except SmolMLError as exc:
+            exc.at("network")
+            raise
+    except SmolMLError as exc:
+        exc.in_file(path)
+        raise
+
+
+def _build(config: Mapping[str, Any]) -> NeuralNetwork:
     if not isinstance(config, Mapping):
         raise ConfigError(f"a network config must be a table (dict), not {type(config).__name__}")
     for key in config:
@@ -67,8 +109,8 @@ def build_network(config: Mapping[str, Any]) -> NeuralNetwork:
     return NeuralNetwork(layers, loss, optimizer, engine=config.get("engine"))
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a ``.toml`` or ``.json`` file into a dict."""
+def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a ``.toml`` or ``.json`` file into a dict (``build_network(path)`` reads and builds in one call)."""
     path = Path(path)
     if path.suffix.lower() not in (".toml", ".json"):
         raise ConfigError(f"{str(path)!r}: config files must end in .toml or .json")

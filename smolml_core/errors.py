@@ -8,6 +8,8 @@ unknown activation 'rleu'`` instead of a bare ``KeyError`` from deep inside.
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
     "ConfigError",
     "DuplicateComponentError",
@@ -25,6 +27,9 @@ __all__ = [
 class SmolMLError(Exception):
     """Root of every error raised on purpose by SmolML."""
 
+    file: str | None = None
+    """The file the problem was found in, if it came from one (see ``in_file``)."""
+
     def __init__(self, message: str, *, path: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
@@ -36,13 +41,20 @@ class SmolMLError(Exception):
         self.args = (str(self),)
         return self
 
+    def in_file(self, file: str | os.PathLike[str]) -> SmolMLError:
+        """Name the file the path points into; the message then starts with it. Returns the error."""
+        self.file = os.fspath(file)
+        self.args = (str(self),)
+        return self
+
     def __str__(self) -> str:
-        if not self.path:
-            return self.message
-        where = self.path[0]
-        for part in self.path[1:]:
-            where += part if part.startswith("[") else f".{part}"
-        return f"{where}: {self.message}"
+        text = self.message
+        if self.path:
+            where = self.path[0]
+            for part in self.path[1:]:
+                where += part if part.startswith("[") else f".{part}"
+            text = f"{where}: {text}"
+        return f"{self.file!r}: {text}" if self.file is not None else text
 
 
 class ConfigError(SmolMLError, ValueError):
