@@ -7,7 +7,18 @@ losses, optimizers, initializers, layers) comes from a plugin through the
 registry; the standard set is the ``smolml_std`` plugin.
 """
 
-from .array import ENGINES, MLArray, is_grad_enabled, no_grad, ones, randn, where, zeros
+from .array import (
+    ENGINES,
+    MLArray,
+    is_grad_enabled,
+    no_grad,
+    ones,
+    randn,
+    sigmoid_cross_entropy,
+    softmax_cross_entropy,
+    where,
+    zeros,
+)
 from .config import build_network, load_config
 from .drawing import to_dot, write_dot
 from .errors import (
@@ -48,6 +59,8 @@ __all__ = [
     "MLArray",
     "ENGINES",
     "where",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
     "zeros",
     "ones",
     "randn",

@@ -170,6 +170,18 @@ class Value:
             s = e / (1.0 + e)
         return self._unary(s, s * (1.0 - s), "sigmoid")
 
+    def softplus(self) -> Value:
+        """ln(1 + e^x), evaluated without overflow; derivative sigmoid(x).
+
+        It is the loss of a logistic unit, ``-ln sigmoid(-x)``, which is why the
+        fused binary cross-entropy uses it.
+        """
+        x = self.data
+        result = max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+        e = math.exp(-abs(x))
+        slope = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+        return self._unary(result, slope, "softplus")
+
     def relu(self) -> Value:
         """max(0, x); derivative 1 for x > 0, else 0."""
         return self._unary(max(self.data, 0.0), 1.0 if self.data > 0 else 0.0, "ReLU")

@@ -12,7 +12,7 @@ __all__ = ["elu", "leaky_relu", "linear", "relu", "sigmoid", "softmax", "tanh"]
 
 def relu(x: MLArray) -> MLArray:
     """Rectified linear unit: f(x) = max(0, x); f'(x) = 1 for x > 0, else 0."""
-    return where(x > 0, x, 0.0)
+    return x.relu()
 
 
 def leaky_relu(x: MLArray, alpha: float = 0.01) -> MLArray:
@@ -42,9 +42,11 @@ def tanh(x: MLArray) -> MLArray:
 def softmax(x: MLArray, axis: int = -1) -> MLArray:
     """Probabilities along ``axis``: f(x)_i = e^x_i / sum_j e^x_j.
 
-    Computed as exp(x - logsumexp(x)), so logits of any size give finite results.
+    Shifted by the largest logit before exponentiating, so logits of any size give
+    finite results. The cross-entropy losses recognise its output and work from
+    the logits directly.
     """
-    return (x - x.logsumexp(axis=axis, keepdims=True)).exp()
+    return x.softmax(axis=axis)
 
 
 def linear(x: MLArray) -> MLArray:

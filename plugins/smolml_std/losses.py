@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import MLArray, ShapeError, where
+from smolml_core import MLArray, ShapeError, sigmoid_cross_entropy, softmax_cross_entropy, where
 
 __all__ = ["binary_cross_entropy", "categorical_cross_entropy", "huber_loss", "mae_loss", "mse_loss"]
 
@@ -31,10 +31,16 @@ def mae_loss(y_pred: MLArray, y_true: Any) -> MLArray:
 def binary_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | None = None) -> MLArray:
     """L = -mean(y log p + (1 - y) log(1 - p)), with p = y_pred in (0, 1).
 
-    For binary classification with a sigmoid output. p is clipped to
-    [epsilon, 1 - epsilon] so probabilities of exactly 0 or 1 stay finite.
+    For binary classification with a sigmoid output. When ``y_pred`` comes
+    straight from a sigmoid (and no ``epsilon`` is given), the loss is computed
+    from the sigmoid's input z as softplus(z) - y z: exact for any z, with the
+    simple gradient sigmoid(z) - y. Otherwise p is clipped to [epsilon, 1 - epsilon]
+    so probabilities of exactly 0 or 1 stay finite.
     """
     y_true = _target(y_pred, y_true, "binary_cross_entropy")
+    logits = y_pred.made_by("sigmoid") if epsilon is None else None
+    if logits is not None:
+        return sigmoid_cross_entropy(logits, y_true).mean()
     eps = _epsilon(y_pred, epsilon)
     p = y_pred.clip(eps, 1 - eps)
     return -(y_true * p.log() + (1 - y_true) * (1 - p).log()).mean()
@@ -44,9 +50,16 @@ def categorical_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | Non
     """L = -mean over samples of sum_k y_k log p_k, with p = y_pred a distribution per row.
 
     For multi-class classification with a softmax output and one-hot targets.
-    p is clipped below at epsilon so a probability of exactly 0 stays finite.
+    When ``y_pred`` comes straight from a softmax over the last axis (and no
+    ``epsilon`` is given), the loss is computed from the logits z as
+    sum_k y_k (logsumexp(z) - z_k): exact, with gradient softmax(z) - y for
+    one-hot rows. Otherwise p is clipped below at epsilon so a probability of
+    exactly 0 stays finite.
     """
     y_true = _target(y_pred, y_true, "categorical_cross_entropy")
+    logits = y_pred.made_by("softmax", axis=-1) if epsilon is None else None
+    if logits is not None:
+        return softmax_cross_entropy(logits, y_true).mean()
     p = y_pred.clip(_epsilon(y_pred, epsilon), 1.0)
     return -(y_true * p.log()).sum(axis=-1).mean()
 

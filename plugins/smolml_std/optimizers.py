@@ -86,9 +86,12 @@ class Adam(Optimizer):
         m += (1 - b1) * grad
         v *= b2
         v += (1 - b2) * grad * grad
-        m_hat = m / (1 - b1**t)
-        v_hat = v / (1 - b2**t)
-        value -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        denominator = np.sqrt(v / (1 - b2**t))  # sqrt(v_hat) + epsilon, built in place
+        denominator += self.epsilon
+        step = m / (1 - b1**t)  # m_hat, then lr * m_hat / denominator, in place
+        step *= self.learning_rate
+        step /= denominator
+        value -= step
 
 
 def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:

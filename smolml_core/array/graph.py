@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FREED", "backward", "is_grad_enabled", "no_grad"]
 
+_OBJECT = np.dtype(object)
+
 FREED: tuple[Any, ...] = ("freed",)
 """Marks a node whose graph an earlier ``backward()`` already released."""
 
@@ -81,15 +83,15 @@ def backward(root: MLArray, grad: np.ndarray | None = None, retain_graph: bool =
 
     order = _topological_order(root)
     grads: dict[int, Any] = {}
-    if root.data.dtype == object:  # the scalar engine: Value.backward computes every Value's gradient
+    if root.data.dtype is _OBJECT:  # the scalar engine: Value.backward computes every Value's gradient
         with scalar.collector_paused():
             scalar.backward(root.data, grad)
     else:
         grads[id(root)] = np.ones_like(root.data) if grad is None else grad
 
-    for node in reversed(order):
+    for node in order:
         recorded = node._node
-        if node.data.dtype == object:
+        if node.data.dtype is _OBJECT:
             node._grad = scalar.gradients(node.data)
             if recorded is not None:
                 _hand_over_from_values(recorded, grads)
@@ -129,25 +131,32 @@ def _hand_over_from_values(recorded: tuple[Any, ...], grads: dict[int, Any]) -> 
 
 
 def _topological_order(root: MLArray) -> list[MLArray]:
-    """Every array ``root`` depends on, each listed after all of its parents."""
-    order: list[MLArray] = []
-    visited: set[int] = set()
-    stack: list[tuple[MLArray, bool]] = [(root, False)]
+    """Every array ``root`` depends on, ``root`` first and each array before all of its inputs.
+
+    Every array is numbered when it is made (``_seq``), and a result is always made
+    after its inputs, so sorting the reachable arrays newest first gives a valid
+    order: one walk and one sort, instead of a second, ordering walk.
+    """
+    found = [root]
+    seen = {id(root)}
+    stack = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        recorded = stack.pop()._node
+        if recorded is None:
             continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        recorded = node._node
         if recorded is FREED:
             raise _freed_error()
-        if recorded is not None:
-            stack.extend((p, False) for p in recorded[2] if p is not None and id(p) not in visited)
-    return order
+        for parent in recorded[2]:
+            if parent is not None and id(parent) not in seen:
+                seen.add(id(parent))
+                found.append(parent)
+                stack.append(parent)
+    found.sort(key=_newest_first)
+    return found
+
+
+def _newest_first(array: MLArray) -> int:
+    return -array._seq
 
 
 def _freed_error() -> GraphError:

@@ -14,6 +14,7 @@ it is exactly that picture: its elements are ``Value`` objects, and
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any, Union
 
@@ -24,12 +25,13 @@ from ..value import Value
 from . import graph, scalar
 from .primitives import PRIMITIVES, Primitive
 
-__all__ = ["MLArray", "where"]
+__all__ = ["MLArray", "sigmoid_cross_entropy", "softmax_cross_entropy", "where"]
 
 ArrayLike = Union["MLArray", np.ndarray, Sequence[Any], float, int]
 Axis = Union[int, Sequence[int], None]
 
 _P = PRIMITIVES
+_next_seq = itertools.count().__next__
 
 
 class MLArray:
@@ -47,7 +49,7 @@ class MLArray:
     hand connect to array operations; another ``MLArray`` is copied, as always.
     """
 
-    __slots__ = ("__weakref__", "_grad", "_node", "data", "requires_grad")
+    __slots__ = ("__weakref__", "_grad", "_node", "_seq", "data", "requires_grad")
     __array_ufunc__ = None  # numpy defers ``ndarray + MLArray`` to our __radd__
 
     data: np.ndarray
@@ -59,6 +61,7 @@ class MLArray:
         self.requires_grad = requires_grad
         self._grad: np.ndarray | None = None
         self._node: tuple[Any, ...] | None = None
+        self._seq = _next_seq()  # creation order, which backward() sorts by
 
     @classmethod
     def _result(cls, data: np.ndarray, node: tuple[Any, ...] | None) -> MLArray:
@@ -68,6 +71,7 @@ class MLArray:
         out.requires_grad = node is not None
         out._grad = None
         out._node = node
+        out._seq = _next_seq()
         return out
 
     # -- basic facts -------------------------------------------------------
@@ -287,6 +291,14 @@ class MLArray:
         """1 / (1 + e^-x), stable for any x."""
         return _apply(_P["sigmoid"], self)
 
+    def relu(self) -> MLArray:
+        """max(x, 0); the gradient is 1 where x > 0, else 0."""
+        return _apply(_P["relu"], self)
+
+    def softmax(self, axis: int = -1) -> MLArray:
+        """e^x / sum(e^x) along ``axis``: each slice becomes a probability distribution, stable for any x."""
+        return _apply(_P["softmax"], self, axis=axis)
+
     def clip(self, low: float, high: float) -> MLArray:
         """Values limited to [low, high]; the gradient passes only inside that range."""
         return _apply(_P["clip"], self, low, high)
@@ -297,8 +309,7 @@ class MLArray:
         return _apply(_P["sum"], self, axis=_axis(axis), keepdims=keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
-        count = self.data.size if axis is None else int(np.prod([self.shape[a] for a in _axes(axis)]))
-        return self.sum(axis, keepdims) / count
+        return _apply(_P["mean"], self, axis=_axis(axis), keepdims=keepdims)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> MLArray:
         return _apply(_P["max"], self, axis=_axis(axis), keepdims=keepdims)
@@ -331,10 +342,41 @@ class MLArray:
     def T(self) -> MLArray:
         return self.transpose()
 
+    def made_by(self, operation: str, **params: Any) -> MLArray | None:
+        """The input of ``operation`` if this array is its recorded result (with these ``params``), else None.
+
+        ``probabilities.made_by("sigmoid")`` gives the logits a sigmoid turned into
+        ``probabilities``: the standard cross-entropies use it to work from the
+        logits, exactly, whenever the probabilities came straight from a sigmoid
+        or softmax. Nothing is recorded under ``no_grad``, so it is None there.
+        """
+        node = self._node
+        if node is None or node is graph.FREED or node[0].name != operation:
+            return None
+        if any(node[3].get(key) != value for key, value in params.items()):
+            return None
+        return node[2][0]
+
     def __getitem__(self, index: Any) -> MLArray:
         if isinstance(index, MLArray):
             index = index.data.astype(np.intp) if index.data.dtype.kind == "f" else index.data
         return _apply(_P["getitem"], self, index)
+
+
+def sigmoid_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> MLArray:
+    """Binary cross-entropy per element from logits z: -(y ln sigmoid(z) + (1 - y) ln(1 - sigmoid(z))).
+
+    Computed as softplus(z) - y z, exact for any z, with gradient sigmoid(z) - y.
+    """
+    return _apply(_P["sigmoid_cross_entropy"], logits, targets)
+
+
+def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, axis: int = -1) -> MLArray:
+    """Cross-entropy per slice from logits z: -sum(y ln softmax(z)) along ``axis`` (that axis is removed).
+
+    Computed as sum(y (logsumexp(z) - z)), exact for any z, with gradient softmax(z) sum(y) - y.
+    """
+    return _apply(_P["softmax_cross_entropy"], logits, targets, axis=axis)
 
 
 def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
@@ -346,9 +388,30 @@ def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
 
 
 def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
-    """Run a primitive on raw values and, if a gradient is wanted, record its node."""
-    inputs = tuple([a.data if isinstance(a, MLArray) else a for a in args])
-    on_values = _holds_values(inputs)
+    """Run a primitive on raw values and, if a gradient is wanted, record its node.
+
+    Every operation of every epoch passes through here, so it is written to do
+    as little Python work as possible: one pass over the arguments.
+    """
+    inputs_: list[Any] = []
+    parents_: list[MLArray | None] = []
+    on_values = wants_grad = False
+    vjps = prim.vjps
+    for i, a in enumerate(args):
+        if isinstance(a, MLArray):
+            data = a.data
+            if a.requires_grad and i < len(vjps) and vjps[i] is not None:
+                parents_.append(a)
+                wants_grad = True
+            else:
+                parents_.append(None)
+        else:
+            data = a
+            parents_.append(None)
+        if type(data) is np.ndarray and data.dtype is _OBJECT:
+            on_values = True
+        inputs_.append(data)
+    inputs = tuple(inputs_)
     try:
         if on_values:
             with scalar.collector_paused():
@@ -363,34 +426,15 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
         raise ShapeError(f"index {args[1]!r} does not fit an array of shape {np.shape(inputs[0])}: {exc}") from exc
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)
-    if not graph.is_grad_enabled():
+    if not wants_grad or not graph._mode.enabled:
         return _constant_result(ans, on_values)
-    vjps = prim.vjps
-    parents = tuple(
-        [
-            a if isinstance(a, MLArray) and a.requires_grad and i < len(vjps) and vjps[i] is not None else None
-            for i, a in enumerate(args)
-        ]
-    )
-    if parents.count(None) == len(parents):
-        return _constant_result(ans, on_values)
-    return MLArray._result(ans, (prim, inputs, parents, kwargs))
+    return MLArray._result(ans, (prim, inputs, tuple(parents_), kwargs))
 
 
 def _constant_result(ans: np.ndarray, on_values: bool) -> MLArray:
     """A result that records no graph. On the scalar engine its Values are made afresh,
     since the computed ones still point back at their inputs and ``Value.backward`` would follow them."""
     return MLArray._result(scalar.to_values(scalar.numbers(ans)) if on_values else ans, None)
-
-
-def _holds_values(inputs: tuple[Any, ...]) -> bool:
-    """True if any input is an array of ``Value`` objects: the operation runs on the scalar engine."""
-    # A plain loop: every array-engine operation pays for this check, and any() over
-    # a generator costs about twice as much (0.5 against 0.2 microseconds).
-    for x in inputs:  # noqa: SIM110
-        if type(x) is np.ndarray and x.dtype is _OBJECT:
-            return True
-    return False
 
 
 def _lift_to_values(args: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -516,9 +560,3 @@ def _mask(values: np.ndarray, dtype: Any) -> MLArray:
 
 def _axis(axis: Axis) -> int | tuple[int, ...] | None:
     return axis if axis is None or isinstance(axis, (int, np.integer)) else tuple(axis)
-
-
-def _axes(axis: Axis) -> tuple[int, ...]:
-    """The reduced axes as a tuple (``axis`` is not None here)."""
-    assert axis is not None
-    return (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)

@@ -71,6 +71,8 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _expand(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
     """Undo a reduction over ``axis``: put the reduced axes back and broadcast to ``shape``."""
+    if axis is None and g.ndim == 0:  # a full reduction: the common case, and np.full is quickest
+        return np.full(shape, g, dtype=g.dtype)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     elif axis is None and not keepdims:
@@ -228,6 +230,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 defprimitive("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans))
 
+_value_relu = each("relu")
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    """max(x, 0). A primitive for speed: one numpy call, where mask-and-select took three operations."""
+    if is_values(x):  # Value.relu: its slope at exactly 0 is 0, as below
+        return _value_relu(x)
+    return np.maximum(x, 0)
+
+
+defprimitive("relu", _relu, lambda g, ans, x: g * (ans > 0))
+
 
 def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.minimum(np.maximum(x, low), high)
@@ -264,6 +278,30 @@ defprimitive(
     "sum",
     _sum,
     lambda g, ans, x, axis=None, keepdims=False: _expand(g, x.shape, axis, keepdims),
+)
+
+
+def _mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    """The average over ``axis``: one primitive, where sum-then-divide recorded two."""
+    if _reduced_count(np.shape(x), axis) == 0:
+        raise NumericalError("the mean of an empty selection is a division by zero")
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements each result of a reduction over ``axis`` summarises."""
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return int(np.prod([shape[a] for a in axes]))
+
+
+defprimitive(
+    "mean",
+    _mean,
+    lambda g, ans, x, axis=None, keepdims=False: (
+        _expand(g, x.shape, axis, keepdims) / _reduced_count(x.shape, axis)
+    ),
 )
 
 
@@ -311,6 +349,71 @@ defprimitive(  # d/dx logsumexp(x) = softmax(x) = exp(x - ans)
     _logsumexp,
     lambda g, ans, x, axis=None, keepdims=False: (
         _expand(g, x.shape, axis, keepdims) * np.exp(x - _expand(ans, x.shape, axis, keepdims))
+    ),
+)
+
+
+# -- softmax and the fused cross-entropies ---------------------------------------
+# Each is a primitive for speed and exactness: composed, softmax took three
+# operations and a clipped cross-entropy about ten, and the clipping lost the
+# gradient of confidently wrong predictions.
+
+
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """e^x / sum(e^x) along ``axis``, shifted by the (constant) maximum so no exp overflows."""
+    shift = np.max(numbers(x) if is_values(x) else x, axis=axis, keepdims=True)
+    if not np.all(np.isfinite(shift)):
+        _refuse(np.equal(shift, -np.inf), "softmax of a slice whose elements are all -inf divides 0 by 0{at}")
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+    e = np.exp(x - shift)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+defprimitive(  # ds_i = s_i (g_i - sum_j g_j s_j)
+    "softmax",
+    _softmax,
+    lambda g, ans, x, axis=-1: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)),
+)
+
+_value_softplus = each("softplus")
+
+
+def _sigmoid_cross_entropy(z: Any, y: Any) -> Any:
+    """-(y ln sigmoid(z) + (1 - y) ln(1 - sigmoid(z))) per element, from the logits z.
+
+    Written as softplus(z) - y z, which is exact for every z: no probability is
+    ever rounded to 0 or 1, so nothing needs clipping.
+    """
+    if is_values(z):
+        return _value_softplus(z) - y * z
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y * z
+
+
+defprimitive(  # d/dz = sigmoid(z) - y;  d/dy = -z
+    "sigmoid_cross_entropy",
+    _sigmoid_cross_entropy,
+    lambda g, ans, z, y: unbroadcast(g * (_sigmoid(z) - y), np.shape(z)),
+    lambda g, ans, z, y: unbroadcast(-g * z, np.shape(y)),
+)
+
+
+def _softmax_cross_entropy(z: Any, y: Any, axis: int = -1) -> Any:
+    """-sum(y ln softmax(z)) along ``axis``, from the logits: sum(y (logsumexp(z) - z))."""
+    return np.sum(y * (_logsumexp(z, axis=axis, keepdims=True) - z), axis=axis)
+
+
+def _softmax_cross_entropy_vjp_z(g: np.ndarray, ans: np.ndarray, z: Any, y: Any, axis: int = -1) -> np.ndarray:
+    # d/dz = softmax(z) * sum(y) - y, per slice
+    g = np.expand_dims(g, axis)
+    return unbroadcast(g * (_softmax(z, axis) * np.sum(y, axis=axis, keepdims=True) - y), np.shape(z))
+
+
+defprimitive(
+    "softmax_cross_entropy",
+    _softmax_cross_entropy,
+    _softmax_cross_entropy_vjp_z,
+    lambda g, ans, z, y, axis=-1: unbroadcast(
+        np.expand_dims(g, axis) * (_logsumexp(z, axis=axis, keepdims=True) - z), np.shape(y)
     ),
 )
 

@@ -41,8 +41,7 @@ class Optimizer(Configurable):
         This is the tutorial's entry point; each parameter's state is kept under
         ``(object_idx, name)``. Parameters that received no gradient are left alone.
         """
-        found = object.parameters() if hasattr(object, "parameters") else {}
-        params = tuple(found[name] if name in found else getattr(object, name) for name in param_names)
+        params = tuple(getattr(object, name) for name in param_names)
         with no_grad():
             for name, param in zip(param_names, params, strict=True):
                 grad = param._grad

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smolml_core import MLArray, where
+from smolml_core import MLArray, sigmoid_cross_entropy, softmax_cross_entropy, where
 from smolml_core.array.primitives import PRIMITIVES
 from smolml_core.testing import check_gradients
 
@@ -43,6 +43,12 @@ def _unary(name, f, make=_rand):
 
 def _binary(name, f, make_x=_rand, make_y=_rand):
     return [pytest.param(f, (make_x(a, seed=1), make_y(b, seed=2)), id=f"{name}-{a}-{b}") for a, b in BROADCAST_PAIRS]
+
+
+def _away_from_zero(shape, seed=0):
+    """Values with |x| >= 0.25, away from relu's kink."""
+    x = _rand(shape, 0.25, 2.0, seed)
+    return x * np.where(np.random.default_rng(seed + 1).random(shape) < 0.5, -1.0, 1.0)
 
 
 def _distinct(shape, seed=0):
@@ -99,6 +105,29 @@ CASES = {
         pytest.param(lambda x: x.logsumexp(), (_rand((2, 3)),), id="lse-all"),
         pytest.param(lambda x: x.logsumexp(axis=1), (_rand((2, 3)),), id="lse-axis"),
         pytest.param(lambda x: x.logsumexp(axis=0, keepdims=True), (_rand((2, 3)),), id="lse-keep"),
+    ],
+    "relu": _unary("relu", lambda x: x.relu(), _away_from_zero),
+    "mean": [
+        *_unary("mean", lambda x: x.mean()),
+        pytest.param(lambda x: x.mean(axis=1), (_rand((2, 3)),), id="mean-axis1"),
+        pytest.param(lambda x: x.mean(axis=(0, 2), keepdims=True), (_rand((2, 3, 4)),), id="mean-axes-keep"),
+    ],
+    "softmax": [
+        pytest.param(lambda x: x.softmax(), (_rand((2, 3)),), id="softmax-rows"),
+        pytest.param(lambda x: x.softmax(axis=0), (_rand((3, 2)),), id="softmax-axis0"),
+        pytest.param(lambda x: x.softmax(), (_rand((4,)),), id="softmax-vector"),
+    ],
+    "sigmoid_cross_entropy": [
+        pytest.param(sigmoid_cross_entropy, (_rand((3, 2)), _rand((3, 2), 0.0, 1.0, seed=3)), id="same-shape"),
+        pytest.param(sigmoid_cross_entropy, (_rand((3, 2), -30.0, 30.0), _rand((2,), 0.0, 1.0, seed=3)), id="bcast"),
+    ],
+    "softmax_cross_entropy": [
+        pytest.param(softmax_cross_entropy, (_rand((3, 4)), _rand((3, 4), 0.0, 1.0, seed=3)), id="rows"),
+        pytest.param(
+            lambda z, y: softmax_cross_entropy(z, y, axis=0),
+            (_rand((4, 2)), _rand((4, 2), 0.0, 1.0, seed=3)),
+            id="axis0",
+        ),
     ],
     "reshape": [
         pytest.param(lambda x: x.reshape(3, 2) * _rand((3, 2)), (_rand((2, 3)),), id="reshape"),
