@@ -20,8 +20,8 @@ class RandomUniform(WeightInitializer):
     """Uniform in [-limit, limit], whatever the layer's size."""
 
     def __init__(self, limit: float = 1.0) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
-            raise ConfigError(f"must be a number > 0, got {limit!r}", path=("limit",))
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= 1e150:
+            raise ConfigError(f"must be a number in (0, 1e150], got {limit!r}", path=("limit",))
         self.limit = float(limit)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:

@@ -38,7 +38,7 @@ class DenseLayer(Layer):
             dtype_ = np.dtype(dtype)
         except TypeError as exc:
             raise ConfigError(f"must be 'float64' or 'float32', got {dtype!r}", path=("dtype",)) from exc
-        if dtype_.kind != "f":
+        if dtype_ not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ConfigError(f"must be 'float64' or 'float32', got {dtype!r}", path=("dtype",))
         self.weights = initializer.initialize(self.input_size, self.output_size, dtype=dtype_)
         self.biases = zeros(1, self.output_size, dtype=dtype_)

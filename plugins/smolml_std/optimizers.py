@@ -109,6 +109,6 @@ def _fraction(x: Any, name: str) -> float:
 
 
 def _positive(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not x > 0:
-        raise ConfigError(f"must be a number > 0, got {x!r}", path=(name,))
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < float("inf"):
+        raise ConfigError(f"must be a finite number > 0, got {x!r}", path=(name,))
     return float(x)

@@ -26,8 +26,12 @@ class Optimizer(Configurable):
     """
 
     def __init__(self, learning_rate: float = 0.01) -> None:
-        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or not learning_rate > 0:
-            raise ConfigError(f"must be a number > 0, got {learning_rate!r}", path=("learning_rate",))
+        if (
+            not isinstance(learning_rate, (int, float))
+            or isinstance(learning_rate, bool)
+            or not 0 < learning_rate < float("inf")
+        ):
+            raise ConfigError(f"must be a finite number > 0, got {learning_rate!r}", path=("learning_rate",))
         self.learning_rate = float(learning_rate)
         self.state: dict[tuple[int, str], dict[str, Any]] = {}
 

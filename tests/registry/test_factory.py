@@ -52,7 +52,7 @@ def test_values_that_are_not_components_are_refused() -> None:
 
 
 def test_invalid_values_raise_config_errors_with_the_parameter() -> None:
-    with pytest.raises(ConfigError, match=r"optimizer\.learning_rate: must be a number > 0"):
+    with pytest.raises(ConfigError, match=r"optimizer\.learning_rate: must be a finite number > 0"):
         resolve("optimizer", {"type": "sgd", "learning_rate": -1}, param="optimizer")
 
 
