@@ -35,7 +35,7 @@ import numpy as np
 from .array import MLArray, scalar
 from .errors import ModelFileError, SmolMLError
 from .files import write_atomically
-from .registry import USER_PLUGIN, Component, get_registry
+from .registry import KINDS, USER_PLUGIN, Component, get_registry
 from .rng import get_rng
 
 if TYPE_CHECKING:
@@ -131,7 +131,10 @@ def _components(network: NeuralNetwork) -> Iterator[Component]:
     pending: list[Any] = [*network.layers, network.loss_function, network.optimizer]
     while pending:
         obj = pending.pop()
-        if id(obj) in seen or obj is None or isinstance(obj, (bool, int, float, str)):
+        if isinstance(obj, str):  # a component named in a layer's arguments ("relu", "he")
+            yield from _named(registry, obj)
+            continue
+        if id(obj) in seen or obj is None or isinstance(obj, (bool, int, float)):
             continue
         seen.add(id(obj))
         if isinstance(obj, (list, tuple)):
@@ -148,6 +151,15 @@ def _components(network: NeuralNetwork) -> Iterator[Component]:
         if entry is not None:
             yield entry
         pending.extend(getattr(obj, "_init_args", {}).values())
+
+
+def _named(registry: Any, name: str) -> Iterator[Component]:
+    """The components registered under ``name`` in any kind (a string argument does not say which kind)."""
+    for kind in KINDS:
+        try:
+            yield registry.get(kind, name)
+        except SmolMLError:
+            continue
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -183,11 +195,15 @@ def _read_arrays(path: str | os.PathLike[str], where: str) -> dict[str, np.ndarr
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError("it is a single array, not an archive")
         with archive:
-            return {name: archive[name] for name in archive.files}
+            arrays = {name: archive[name] for name in archive.files}
     # Whatever numpy or zipfile raise on these bytes (BadZipFile, a bad CRC, a broken .npy
     # header, zlib or struct errors), it means the same thing to the user: a damaged file.
     except Exception as exc:
         raise ModelFileError(f"{where} is not a SmolML network file, or it is damaged ({_reason(exc)})") from exc
+    for name, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # numpy hands back members that are not .npy as raw bytes
+            raise ModelFileError(f"{where} is not a SmolML network file, or it is damaged ({name!r} is not an array)")
+    return arrays
 
 
 def _reason(exc: BaseException) -> str:
@@ -201,8 +217,8 @@ def _read_meta(arrays: dict[str, np.ndarray], where: str) -> dict[str, Any]:
         raise ModelFileError(f"{where} has no SmolML description ('meta'); it was not written by network.save()")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ModelFileError(f"{where}: its description is not valid JSON ({exc})") from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ModelFileError(f"{where}: its description is not valid JSON ({_reason(exc)})") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{where} is not a SmolML network file (its description names no {FORMAT!r} format)")
     version = meta.get("format_version")
@@ -227,6 +243,10 @@ def _rebuild(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> NeuralNetwo
         network = build_network(config)  # fresh weights, overwritten below
     except SmolMLError as exc:
         raise ModelFileError(f"its network config cannot be built: {exc}") from exc
+    except MemoryError as exc:
+        raise ModelFileError(
+            "the network its config describes does not fit in memory; the file is probably damaged or edited"
+        ) from exc
     finally:
         rng.bit_generator.state = state_before
 
@@ -258,6 +278,7 @@ def _field(meta: Mapping[str, Any], key: str, kind: type, where: str = "") -> An
 def _check_plugins(plugins: list[Any]) -> None:
     """Every component the file names must be registered here; if not, say what to install."""
     registry = get_registry()
+    missing: list[str] = []
     for i, record in enumerate(plugins):
         if not isinstance(record, dict):
             raise ModelFileError(f"plugins[{i}] must be a table")
@@ -270,7 +291,9 @@ def _check_plugins(plugins: list[Any]) -> None:
             try:
                 registry.get(kind, name)
             except SmolMLError:
-                raise ModelFileError(_missing_component(kind, name, plugin, distribution, version)) from None
+                missing.append(_missing_component(kind, name, plugin, distribution, version))
+    if missing:
+        raise ModelFileError("; and ".join(missing))
 
 
 def _missing_component(kind: str, name: str, plugin: str, distribution: Any, version: Any) -> str:
@@ -320,6 +343,8 @@ def _array(arrays: dict[str, np.ndarray], described: dict[str, Any], key: str) -
     if key not in arrays:
         raise ModelFileError(f"the array {key!r} is missing")
     array = arrays[key]
+    if array.dtype.byteorder not in "=|":  # numpy writes native order as "="; this one is foreign
+        array = array.astype(array.dtype.newbyteorder("="))  # a file from a machine of the other byte order
     info = described[key]
     if not isinstance(info, dict) or info.get("shape") != list(array.shape) or info.get("dtype") != array.dtype.name:
         raise ModelFileError(f"the array {key!r} is {_shape_text(array)}, not what its description says ({info})")
@@ -360,8 +385,10 @@ def _restore_optimizer(network: NeuralNetwork, entries: list[Any], arrays: dict[
             if array_key != f"optimizer.{layer_index}.{name}.{key}":
                 raise ModelFileError(f"{where}.buffers.{key} names the array {array_key!r}")
             buffer = _array(arrays, {array_key: info}, array_key)
-            if buffer.dtype != params[name].dtype:
-                raise ModelFileError(f"{array_key} is {buffer.dtype.name} but its parameter is {params[name].dtype}")
+            if buffer.dtype != params[name].dtype or buffer.shape != params[name].shape:
+                raise ModelFileError(
+                    f"{array_key} is {_shape_text(buffer)} but its parameter is {_shape_text(params[name])}"
+                )
             buffers[key] = buffer.copy()
             found.add(array_key)
         state[(layer_index, name)] = {**values, **buffers}

@@ -46,6 +46,13 @@ class Checkpoint:
             raise ConfigError(
                 f"can only be {', '.join(map(repr, MONITORS))} for now, got {monitor!r}", path=("monitor",)
             )
+        if path is not None:
+            try:
+                os.fspath(path).format(epoch=0)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ConfigError(
+                    f"may contain {{epoch}} and no other placeholder, got {os.fspath(path)!r}", path=("path",)
+                ) from exc
         self.path = None if path is None else os.fspath(path)
         self.best_path = None if best_path is None else os.fspath(best_path)
         self.every = every

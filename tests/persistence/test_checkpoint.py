@@ -52,12 +52,6 @@ def test_valid_checkpoints(tmp_path) -> None:
     assert "every=3" in repr(Checkpoint(tmp_path / "a.npz", every=3, best_path=tmp_path / "b.npz"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="BUG (minor): a path with a placeholder other than {epoch} is accepted, then str.format raises a bare "
-    "KeyError('name') after the first `every` epochs of training, instead of a ConfigError on path at once",
-)
 def test_unknown_placeholder_in_the_path_is_refused_at_once(tmp_path) -> None:
     with pytest.raises(ConfigError, match="path"):
         checkpoint = Checkpoint(tmp_path / "{name}-{epoch}.npz")

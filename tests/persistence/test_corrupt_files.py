@@ -159,12 +159,6 @@ def test_single_flipped_bytes(tmp_path, valid_bytes, original) -> None:
     assert outcomes["refused"] > 250  # nearly every byte is covered by a CRC, a size, a name or an offset
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (same as test_zip_member_that_is_not_an_npy): zeroing a central-directory entry's CRC and sizes "
-    "makes numpy return that member as b'' (raw bytes), and load_network raises AttributeError",
-)
 def test_zeroed_blocks(tmp_path, valid_bytes, original) -> None:
     rng = np.random.default_rng(7)
 
@@ -194,12 +188,6 @@ def test_garbage_around_the_file(tmp_path, valid_bytes, original) -> None:
     try_all(tmp_path, original, variants(), "garbage around the file")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: a member whose central-directory CRC and sizes are zeroed reads as b'' (CRC of nothing is 0), "
-    "numpy hands it back as raw bytes, and _read_meta/_array call .dtype/.shape on them",
-)
 @pytest.mark.parametrize("entry", ["first array", "meta"])
 def test_central_directory_entry_with_zeroed_crc_and_sizes(entry: str, tmp_path, valid_bytes, original) -> None:
     data = bytearray(valid_bytes)
@@ -258,7 +246,7 @@ OTHER_FILES: dict[str, tuple[Callable[[bytes, dict[str, Any], dict[str, np.ndarr
     "an empty zip": (lambda valid, meta, arrays: zip_bytes({}), "is not a SmolML network file"),
     "a zip of text files, no meta": (
         lambda valid, meta, arrays: zip_bytes({"readme.txt": b"hello"}),
-        "has no SmolML description ('meta')",
+        "is not a SmolML network file, or it is damaged ('readme.txt' is not an array)",
     ),
     "meta stored as float64": (
         lambda valid, meta, arrays: npz_bytes(**arrays, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8) * 1.0),
@@ -308,12 +296,6 @@ def test_missing_file_and_directory(tmp_path) -> None:
         load_network(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: NpzFile returns a zip member that is not a .npy as raw bytes; _read_meta and _array then "
-    "call .dtype/.shape on bytes (AttributeError, not ModelFileError)",
-)
 @pytest.mark.parametrize("member", ["meta", "layers.0.weights.npy"])
 def test_zip_member_that_is_not_an_npy(member: str, tmp_path, parts, original) -> None:
     meta, arrays = parts
@@ -409,10 +391,6 @@ ARRAY_EDITS: dict[str, tuple[Callable[..., None], str]] = {
     "complex, described": (replace(W0, lambda a: a.astype(complex), describe=True), "holds complex128"),
     "bool, described": (replace(W0, lambda a: a > 0, describe=True), "holds bool"),
     "strings, described": (replace(W0, lambda a: a.astype(str), describe=True), "only float32 and float64"),
-    "big-endian float64, described": (
-        replace(W0, lambda a: a.astype(">f8"), describe=True),
-        "the arrays do not fit the network",
-    ),
     # np.savez pickles object arrays; reading with allow_pickle=False refuses them before any unpickling
     "object array of floats": (replace(W0, lambda a: a.astype(object), describe=False), "allow_pickle"),
     "object array of mixed things": (
@@ -421,7 +399,7 @@ ARRAY_EDITS: dict[str, tuple[Callable[..., None], str]] = {
     ),
     "an optimizer buffer as float32, described": (
         replace(VELOCITY, lambda a: a.astype(np.float32), describe=True),
-        f"{VELOCITY} is float32 but its parameter is float64",
+        f"{VELOCITY} is float32 of shape (3, 4) but its parameter is float64 of shape (3, 4)",
     ),
     "an optimizer buffer as int64, described": (
         replace(VELOCITY, lambda a: a.astype(np.int64), describe=True),
@@ -453,13 +431,6 @@ def test_array_edits_are_refused(case: str, parts, tmp_path, original) -> None:
     check_edit(edit, expected, parts, tmp_path, original)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: _restore_optimizer checks a buffer against its own description and the parameter's dtype "
-    "but not the parameter's shape, so the file loads and the next train() fails with numpy's "
-    "'non-broadcastable output operand'",
-)
 def test_optimizer_buffer_of_the_wrong_shape_is_refused(parts, tmp_path, original) -> None:
     edit = replace(VELOCITY, lambda a: np.zeros((1, 1)), describe=True)
     check_edit(edit, "shape", parts, tmp_path, original)
@@ -698,11 +669,6 @@ def test_description_edits(case: str, parts, tmp_path, original) -> None:
     check_edit(edit, expected, parts, tmp_path, original)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="BUG: _read_meta catches ValueError from json.loads but deeply nested JSON raises RecursionError",
-)
 def test_deeply_nested_description_is_refused(parts, tmp_path, original) -> None:
     _, arrays = parts
     path = tmp_path / "nested.npz"
@@ -716,13 +682,6 @@ def test_initializer_with_a_huge_limit_is_refused(parts, tmp_path, original) -> 
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="limits the address space with RLIMIT_AS")
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: load_network builds the network from the config, drawing fresh weights of whatever size it "
-    "names, before checking the arrays; a 7 KB file naming a (3, 10**9) layer asks for 22 GiB: MemoryError "
-    "here (under a 4 GiB address-space limit), an out-of-memory kill where memory is overcommitted",
-)
 def test_config_asking_for_more_memory_than_there_is(parts, tmp_path) -> None:
     meta, arrays = parts
     meta["config"]["layers"][0]["output_size"] = 10**9
@@ -850,3 +809,15 @@ def test_any_json_value_anywhere_in_the_description(data, parts, tmp_path, origi
 @given(data=st.data())
 def test_any_json_value_anywhere_in_the_description_at_length(data, parts, tmp_path, original) -> None:
     fuzz_description(data, parts, tmp_path, original)
+
+
+def test_big_endian_arrays_load_with_the_same_numbers(parts, tmp_path, original) -> None:
+    """A file written on a machine of the other byte order is read correctly, not refused."""
+    meta, arrays = copy.deepcopy(parts)
+    expected = arrays[W0].copy()
+    arrays[W0] = arrays[W0].astype(">f8")
+    path = tmp_path / "big_endian.npz"
+    write_archive(path, meta, arrays)
+    network = load_network(path)
+    assert np.array_equal(network.layers[0].weights.numpy(), expected)
+    assert network.layers[0].weights.dtype == np.float64

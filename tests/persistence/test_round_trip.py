@@ -304,13 +304,6 @@ def test_activation_registered_from_code_given_as_object_must_be_registered_agai
     assert "smolml_core.register('activation', 'test_swish', ...)" in str(error.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: persistence._components only walks _init_args, where a component named by a string "
-    "(the usual config-file way) is skipped, so it is not listed in meta['plugins'] and the load fails "
-    "with a bare 'unknown activation' instead of 'register it again'",
-)
 def test_activation_registered_from_code_given_by_name_must_be_registered_again(tmp_path) -> None:
     register("activation", "test_swish", swish)
     network_with_activation("test_swish").save(tmp_path / "net.npz")
@@ -372,12 +365,6 @@ def test_activation_object_from_a_missing_plugin_names_the_distribution(tmp_path
         load_network(tmp_path / "net.npz")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: an activation named by a string inside a layer's arguments is not recorded in "
-    "meta['plugins'] (persistence._components skips strings), so the missing plugin is not named",
-)
 def test_activation_named_from_a_missing_plugin_names_the_distribution(tmp_path) -> None:
     with use_registry(registry_with_fancy(FakeDistribution("smolml-fancy", "1.4.2"))):
         network_with_activation("fancy_swish").save(tmp_path / "net.npz")
