@@ -299,9 +299,7 @@ def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
 defprimitive(
     "mean",
     _mean,
-    lambda g, ans, x, axis=None, keepdims=False: (
-        _expand(g, x.shape, axis, keepdims) / _reduced_count(x.shape, axis)
-    ),
+    lambda g, ans, x, axis=None, keepdims=False: _expand(g, x.shape, axis, keepdims) / _reduced_count(x.shape, axis),
 )
 
 
