@@ -11,8 +11,9 @@ How the file is laid out:
   ``smolml_core.where``), and the numbers to feed it. ``test_every_primitive_has_a_property`` fails when a
   primitive is added without an entry, so a new gradient rule cannot go untested.
 * Values are drawn inside each function's domain and away from its kinks (positive for log, sqrt and the base
-  of power; at least 0.1 from zero for abs and divisors; distinct for max and min; away from clip's bounds):
-  central differences only estimate a derivative where the function is smooth around the point.
+  of power; at least 0.1 from zero for abs, relu and divisors; distinct for max and min; away from clip's bounds):
+  central differences only estimate a derivative where the function is smooth around the point. Logits reach
+  +-30, where sigmoid and softmax saturate; cross-entropy targets lie in [0, 1].
 * Every case runs once per engine in ``ENGINES``; ``make_inputs`` is the one place that builds an engine's
   arrays.
 """
@@ -30,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from smolml_core import MLArray, where
+from smolml_core import MLArray, sigmoid_cross_entropy, softmax_cross_entropy, where
 from smolml_core.array.primitives import PRIMITIVES
 from smolml_core.testing import check_gradients
 
@@ -96,7 +97,9 @@ def _floats(low: float, high: float) -> st.SearchStrategy[float]:
 
 ANY = _floats(-3.0, 3.0)
 POSITIVE = _floats(0.5, 2.0)  # log, sqrt, the base of a real power
-AWAY_FROM_ZERO = _floats(-2.0, -0.1) | _floats(0.1, 2.0)  # abs (kink at 0), divisors
+AWAY_FROM_ZERO = _floats(-2.0, -0.1) | _floats(0.1, 2.0)  # abs and relu (kink at 0), divisors
+LOGITS = _floats(-4.0, 4.0) | _floats(-30.0, 30.0)  # moderate, or saturating sigmoid and softmax
+PROBABILITIES = _floats(0.0, 1.0)  # cross-entropy targets
 CLIP_LOW, CLIP_HIGH = -1.0, 1.5
 AWAY_FROM_CLIP_BOUNDS = _floats(-2.5, -1.1) | _floats(-0.9, 1.4) | _floats(1.6, 2.5)
 
@@ -218,8 +221,9 @@ def reductions(draw: st.DrawFn, method: str, values: Callable[[tuple[int, ...]],
     """``x.<method>(axis, keepdims)`` over any axes, with ``values(shape)`` drawing x.
 
     For max, min and logsumexp (which shifts by the maximum) the reduced axes are never empty: a maximum of nothing
-    is undefined, and numpy raises. The axes kept may be empty, and so may ``axis=()``'s. Sum reduces empty axes
-    too: its gradient there is an empty array.
+    is undefined, and numpy raises. Nor for mean: the mean of nothing divides by zero, and raises NumericalError.
+    The axes kept may be empty, and so may ``axis=()``'s. Sum reduces empty axes too: its gradient there is an
+    empty array.
     """
     shape = draw(SHAPES)
     axis = draw(reduction_axes(len(shape)))
@@ -229,6 +233,74 @@ def reductions(draw: st.DrawFn, method: str, values: Callable[[tuple[int, ...]],
         shape = tuple(max(n, 1) if i in reduced else n for i, n in enumerate(shape))
     expression = f"x.{method}(axis={axis!r}, keepdims={keepdims})"
     return GradientCase(expression, lambda x: getattr(x, method)(axis=axis, keepdims=keepdims), (draw(values(shape)),))
+
+
+@st.composite
+def softmaxes(draw: st.DrawFn) -> GradientCase:
+    """``x.softmax(axis)`` along any axis (given as i or i - ndim, or left to the default -1) of any shape of 1-D up.
+
+    The softmax axis is never empty (a distribution over nothing has no values); the other axes may be.
+    """
+    shape = list(draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3)))
+    axis = draw(st.none() | st.integers(-len(shape), len(shape) - 1))
+    along = -1 if axis is None else axis
+    shape[along] = max(shape[along], 1)
+    x = draw(arrays(tuple(shape), LOGITS))
+    if axis is None:
+        return GradientCase("x.softmax()", lambda a: a.softmax(), (x,))
+    return GradientCase(f"x.softmax(axis={axis})", lambda a: a.softmax(axis=axis), (x,))
+
+
+@st.composite
+def cross_entropies(
+    draw: st.DrawFn, f: Callable[..., MLArray], name: str, z_shape: tuple[int, ...], y_shape: tuple[int, ...]
+) -> GradientCase:
+    """``f(z, y)`` on logits and targets of the given shapes, both differentiated; or with one of them a constant.
+
+    ``name`` spells ``f`` in reports, with ``{}`` where the two arguments go. The constant forms are how the losses
+    use it: the targets are plain data, possibly a single number.
+    """
+    z, y = draw(arrays(z_shape, LOGITS)), draw(arrays(y_shape, PROBABILITIES))
+    form = draw(st.sampled_from(["arrays", "constant targets", "constant logits", "number target"]))
+    if form == "arrays":
+        return GradientCase(name.format("z, y"), f, (z, y))
+    if form == "constant targets":
+        return GradientCase(name.format(f"z, {y!r}"), lambda a: f(a, y), (z,))
+    if form == "constant logits":
+        return GradientCase(name.format(f"{z!r}, y"), lambda b: f(z, b), (y,))
+    k = draw(PROBABILITIES)
+    return GradientCase(name.format(f"z, {k!r}"), lambda a: f(a, k), (z,))
+
+
+@st.composite
+def sigmoid_cross_entropies(draw: st.DrawFn) -> GradientCase:
+    """``sigmoid_cross_entropy(z, y)``, elementwise on broadcastable shapes (empty ones included)."""
+    z_shape, y_shape = draw(BROADCAST_PAIRS).input_shapes
+    return draw(cross_entropies(sigmoid_cross_entropy, "sigmoid_cross_entropy({})", z_shape, y_shape))
+
+
+@st.composite
+def softmax_cross_entropies(draw: st.DrawFn) -> GradientCase:
+    """``softmax_cross_entropy(z, y, axis)`` on broadcastable shapes, along any axis of the logits.
+
+    The axis is the softmax's axis in z and the summed axis of the broadcast product, so it must name the same axis
+    in both: i - ndim for any axis of z, or i when z has all of the result's dimensions. Either operand may be
+    broadcast along it (length 1, or absent from the targets). Along it z is never empty (a softmax of nothing has
+    no values), nor is the result; the other axes may be.
+    """
+    z_dims, y_dims = (list(s) for s in draw(BROADCAST_PAIRS).input_shapes)
+    z_dims = z_dims or [1]  # the softmax needs an axis; (1,) broadcasts with every shape a 0-d array does
+    k = draw(st.integers(-len(z_dims), -1))
+    z_dims[k] = max(z_dims[k], 1)
+    if len(y_dims) >= -k:
+        y_dims[k] = max(y_dims[k], 1)
+    positive = len(z_dims) >= len(y_dims) and draw(st.booleans())
+    axis = k + len(z_dims) if positive else k
+    if axis == -1 and draw(st.booleans()):  # the default
+        f, name = softmax_cross_entropy, "softmax_cross_entropy({})"
+    else:
+        f, name = (lambda a, b: softmax_cross_entropy(a, b, axis=axis)), f"softmax_cross_entropy({{}}, axis={axis})"
+    return draw(cross_entropies(f, name, tuple(z_dims), tuple(y_dims)))
 
 
 @st.composite
@@ -318,12 +390,17 @@ CASES: dict[str, st.SearchStrategy[GradientCase]] = {
     "abs": unary("abs(x)", lambda x: abs(x), AWAY_FROM_ZERO) | unary("x.abs()", lambda x: x.abs(), AWAY_FROM_ZERO),
     "tanh": unary("x.tanh()", lambda x: x.tanh(), ANY),
     "sigmoid": unary("x.sigmoid()", lambda x: x.sigmoid(), _floats(-8.0, 8.0)),
+    "relu": unary("x.relu()", lambda x: x.relu(), AWAY_FROM_ZERO),
     "clip": unary(f"x.clip({CLIP_LOW}, {CLIP_HIGH})", lambda x: x.clip(CLIP_LOW, CLIP_HIGH), AWAY_FROM_CLIP_BOUNDS),
     "where": wheres(),
     "sum": reductions("sum", lambda shape: arrays(shape, ANY)),
+    "mean": reductions("mean", lambda shape: arrays(shape, ANY)),
     "max": reductions("max", distinct_arrays),
     "min": reductions("min", distinct_arrays),
     "logsumexp": reductions("logsumexp", lambda shape: arrays(shape, _floats(-10.0, 10.0))),
+    "softmax": softmaxes(),
+    "sigmoid_cross_entropy": sigmoid_cross_entropies(),
+    "softmax_cross_entropy": softmax_cross_entropies(),
     "reshape": reshapes(),
     "transpose": transposes(),
     "getitem": getitems(),
@@ -334,13 +411,39 @@ CASES: dict[str, st.SearchStrategy[GradientCase]] = {
 # -- the tests ------------------------------------------------------------------------------------------------
 
 
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    ("softmax_cross_entropy", "array"): (
+        "softmax_cross_entropy's gradient rules assume logits and targets of one length along the axis: with either "
+        "broadcast along it (length 1, or absent from the targets) the logits' gradient is wrong, the targets' "
+        "gradient has the wrong shape, or the rule raises AxisError"
+    ),
+}
+"""(primitive, engine) -> a known bug of ours that the property finds. Its tests are strict xfails: the whole
+domain is still drawn, and the fix makes them pass unexpectedly, so that the entry must go with it."""
+
+
+def with_known_bugs(names: list[str]) -> list[Any]:
+    """(name, engine) parameters, the known bugs marked."""
+    return [
+        pytest.param(name, engine, id=f"{name}-{engine}", marks=_known_bug(name, engine))
+        for engine in ENGINES
+        for name in names
+    ]
+
+
+def _known_bug(name: str, engine: str) -> list[Any]:
+    bug = KNOWN_BUGS.get((name, engine))
+    return [] if bug is None else [pytest.mark.xfail(reason=bug, strict=True)]
+
+
 def test_every_primitive_has_a_property() -> None:
     """A primitive added to the table without a strategy here fails the suite (and so does a stale entry)."""
     assert sorted(CASES) == sorted(PRIMITIVES)
+    assert {name for name, _ in KNOWN_BUGS} <= set(CASES)
+    assert {engine for _, engine in KNOWN_BUGS} <= set(ENGINES)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize(("name", "engine"), with_known_bugs(sorted(CASES)))
 @FAST
 @given(data=st.data())
 def test_gradient_matches_finite_differences(name: str, engine: str, data: st.DataObject) -> None:
@@ -349,8 +452,7 @@ def test_gradient_matches_finite_differences(name: str, engine: str, data: st.Da
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize(("name", "engine"), with_known_bugs(sorted(CASES)))
 @THOROUGH
 @given(data=st.data())
 def test_gradient_matches_finite_differences_thoroughly(name: str, engine: str, data: st.DataObject) -> None:

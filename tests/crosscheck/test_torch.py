@@ -6,7 +6,8 @@ so in float64 the two should agree to rounding error. Four groups are compared:
 
 1. every primitive of the array engine (``PRIMITIVES``), value and vector-Jacobian
    product, including broadcasting and every kind of reduction axis;
-2. every standard activation and loss, found through the registry;
+2. every standard activation and loss, found through the registry, and the
+   cross-entropies on the sigmoid's and softmax's output, computed from the logits;
 3. 50 steps of every standard optimizer on a small network;
 4. the parameter gradients of the tutorial's three networks on their real data.
 
@@ -33,7 +34,16 @@ from typing import Any
 import numpy as np
 import torch.nn.functional as F
 
-from smolml_core import MLArray, build_network, get_registry, lookup, resolve, where
+from smolml_core import (
+    MLArray,
+    build_network,
+    get_registry,
+    lookup,
+    resolve,
+    sigmoid_cross_entropy,
+    softmax_cross_entropy,
+    where,
+)
 from smolml_core.array.primitives import PRIMITIVES
 from smolml_core.datasets import load_dataset
 from smolml_core.registry.loader import installed_entry_points
@@ -242,6 +252,41 @@ def reduction_cases(method: str, torch_fn: Callable[..., Any], make_input: Calla
 _MASK = _RNG.random((3, 4)) > 0.5
 _MASK_COLUMN = np.array([[True], [False], [True]])
 
+
+def torch_sigmoid_cross_entropy(z: Any, y: Any) -> Any:
+    """Per element, from torch's own fused formula. It wants operands of one shape, so they are broadcast first:
+    ``broadcast_tensors`` is differentiable, and sums the gradient of a stretched operand back."""
+    return F.binary_cross_entropy_with_logits(*torch.broadcast_tensors(z, y), reduction="none")
+
+
+def torch_softmax_cross_entropy(axis: int = -1) -> Callable[[Any, Any], Any]:
+    """-sum(y log softmax(z)) along ``axis``, written with torch's log_softmax."""
+    return lambda z, y: -(y * torch.log_softmax(z, dim=axis)).sum(dim=axis)
+
+
+def _uniform(*shape: int) -> np.ndarray:
+    """Soft targets in [0, 1]; along an axis they need not sum to 1."""
+    return np.asarray(_RNG.uniform(0.0, 1.0, size=shape))
+
+
+def _distributions(*shape: int) -> np.ndarray:
+    """Probability targets summing to 1 along the last axis."""
+    return np.asarray(_RNG.dirichlet(np.ones(shape[-1]), size=shape[:-1]))
+
+
+def _hard(*shape: int) -> np.ndarray:
+    """Targets of exactly 0 and 1."""
+    return _RNG.integers(0, 2, size=shape).astype(np.float64)
+
+
+_CONFIDENT = np.array([[50.0], [-50.0], [50.0], [-50.0]])  # right, wrong, wrong, right for the targets below
+_CONFIDENT_TARGETS = np.array([[1.0], [1.0], [0.0], [0.0]])
+
+_SOFTMAX_CROSS_ENTROPY_BROADCAST_BUG = (
+    "softmax_cross_entropy's vjps assume logits and targets have the same length along the axis: "
+    "d/dz = softmax(z) sum(y) - y is broadcast before it is summed back, and d/dy keeps z's length 1"
+)
+
 PRIMITIVE_CASES: dict[str, list[Case]] = {
     "add": [
         case("(3,4) + (4,)", lambda a, b: a + b, normal(3, 4), normal(4)),
@@ -317,6 +362,10 @@ PRIMITIVE_CASES: dict[str, list[Case]] = {
         case("(3,4)", lambda a: a.sigmoid(), normal(3, 4)),
         case("(3,4), |x| up to 30 (both branches)", lambda a: a.sigmoid(), away_from(3, 4, bound=30.0)),
     ],
+    "relu": [
+        case("(3,4)", lambda a: a.relu(), away_from(3, 4), theirs=torch.relu),
+        case("(3,) at 0: slope 0 on both sides", lambda a: a.relu(), np.array([-1.5, 0.0, 2.0]), theirs=torch.relu),
+    ],
     "clip": [
         case(
             "(3,4) into [-0.5, 0.5]",
@@ -360,6 +409,7 @@ PRIMITIVE_CASES: dict[str, list[Case]] = {
         ),
     ],
     "sum": reduction_cases("sum", torch.sum, normal),
+    "mean": reduction_cases("mean", torch.mean, normal),
     # Ties share the gradient equally in ours and in torch.amax/amin alike.
     "max": [
         *reduction_cases("max", torch.amax, distinct),
@@ -381,6 +431,158 @@ PRIMITIVE_CASES: dict[str, list[Case]] = {
             lambda a: a.logsumexp(axis=1),
             away_from(2, 5, bound=800.0),
             theirs=lambda a: torch.logsumexp(a, dim=1),
+        ),
+    ],
+    "softmax": [
+        case("(3,4)", lambda a: a.softmax(), normal(3, 4), theirs=lambda a: torch.softmax(a, dim=-1)),
+        case("(4,)", lambda a: a.softmax(), normal(4), theirs=lambda a: torch.softmax(a, dim=-1)),
+        case("(3,4) axis=0", lambda a: a.softmax(axis=0), normal(3, 4), theirs=lambda a: torch.softmax(a, dim=0)),
+        case("(2,3,4) axis=1", lambda a: a.softmax(axis=1), normal(2, 3, 4), theirs=lambda a: torch.softmax(a, dim=1)),
+        case(
+            "(2,3,4) axis=-2",
+            lambda a: a.softmax(axis=-2),
+            normal(2, 3, 4),
+            theirs=lambda a: torch.softmax(a, dim=-2),
+        ),
+        # Nearly one-hot rows: the gradient is all cancellation, so it is judged against max|R|
+        # (see compare_value_and_gradients and ACTIVATION_INPUTS).
+        case(
+            "(3,4), |x| up to 40",
+            lambda a: a.softmax(),
+            away_from(3, 4, bound=40.0),
+            theirs=lambda a: torch.softmax(a, dim=-1),
+            saturated=True,
+        ),
+        case(
+            "(2,5) axis=1, |x| up to 800 (no overflow)",
+            lambda a: a.softmax(axis=1),
+            away_from(2, 5, bound=800.0),
+            theirs=lambda a: torch.softmax(a, dim=1),
+            saturated=True,
+        ),
+    ],
+    "sigmoid_cross_entropy": [
+        case(
+            "(3,4), soft targets",
+            sigmoid_cross_entropy,
+            normal(3, 4, scale=2.0),
+            _uniform(3, 4),
+            theirs=torch_sigmoid_cross_entropy,
+        ),
+        case(
+            "(3,4), hard targets, |z| up to 30 (both branches)",
+            sigmoid_cross_entropy,
+            away_from(3, 4, bound=30.0),
+            _hard(3, 4),
+            theirs=torch_sigmoid_cross_entropy,
+        ),
+        case(
+            "(4,1), z = +-50, confidently right and wrong",
+            sigmoid_cross_entropy,
+            _CONFIDENT,
+            _CONFIDENT_TARGETS,
+            theirs=torch_sigmoid_cross_entropy,
+        ),
+        case(
+            "(3,1) logits, (1,4) targets",
+            sigmoid_cross_entropy,
+            normal(3, 1, scale=2.0),
+            _uniform(1, 4),
+            theirs=torch_sigmoid_cross_entropy,
+        ),
+        case(
+            "(2,3) logits, (3,) targets",
+            sigmoid_cross_entropy,
+            normal(2, 3, scale=2.0),
+            _uniform(3),
+            theirs=torch_sigmoid_cross_entropy,
+        ),
+        case(
+            "(3,) logits, (2,3) targets",
+            sigmoid_cross_entropy,
+            normal(3, scale=2.0),
+            _uniform(2, 3),
+            theirs=torch_sigmoid_cross_entropy,
+        ),
+        case(
+            "(2,3) logits, the number 0.25 as target",
+            lambda a: sigmoid_cross_entropy(a, 0.25),
+            normal(2, 3, scale=2.0),
+            theirs=lambda a: torch_sigmoid_cross_entropy(a, torch.tensor(0.25)),
+        ),
+    ],
+    "softmax_cross_entropy": [
+        case(
+            "(4,3), distributions as targets",
+            softmax_cross_entropy,
+            normal(4, 3, scale=2.0),
+            _distributions(4, 3),
+            theirs=torch_softmax_cross_entropy(),
+        ),
+        case(
+            "(4,3), targets not summing to 1",
+            softmax_cross_entropy,
+            normal(4, 3, scale=2.0),
+            _uniform(4, 3),
+            theirs=torch_softmax_cross_entropy(),
+        ),
+        case(
+            "(4,3), one-hot targets, |z| up to 50",
+            softmax_cross_entropy,
+            away_from(4, 3, bound=50.0),
+            np.eye(3)[[0, 2, 1, 2]],
+            theirs=torch_softmax_cross_entropy(),
+        ),
+        case(
+            "(3,4) axis=0",
+            lambda a, b: softmax_cross_entropy(a, b, axis=0),
+            normal(3, 4, scale=2.0),
+            _uniform(3, 4),
+            theirs=torch_softmax_cross_entropy(0),
+        ),
+        case(
+            "(2,3,4) axis=1",
+            lambda a, b: softmax_cross_entropy(a, b, axis=1),
+            normal(2, 3, 4, scale=2.0),
+            _uniform(2, 3, 4),
+            theirs=torch_softmax_cross_entropy(1),
+        ),
+        case(
+            "(2,3,4) axis=-2",
+            lambda a, b: softmax_cross_entropy(a, b, axis=-2),
+            normal(2, 3, 4, scale=2.0),
+            _uniform(2, 3, 4),
+            theirs=torch_softmax_cross_entropy(-2),
+        ),
+        case(
+            "(2,3,4) logits, (3,4) targets",
+            softmax_cross_entropy,
+            normal(2, 3, 4, scale=2.0),
+            _uniform(3, 4),
+            theirs=torch_softmax_cross_entropy(),
+        ),
+        case(
+            "(3,4) logits, (2,1,4) targets",
+            softmax_cross_entropy,
+            normal(3, 4, scale=2.0),
+            _uniform(2, 1, 4),
+            theirs=torch_softmax_cross_entropy(),
+        ),
+        case(
+            "(4,3) logits, (4,1) targets: broadcast along the axis",
+            softmax_cross_entropy,
+            normal(4, 3, scale=2.0),
+            _uniform(4, 1),
+            theirs=torch_softmax_cross_entropy(),
+            bug=_SOFTMAX_CROSS_ENTROPY_BROADCAST_BUG,
+        ),
+        case(
+            "(4,1) logits, (4,3) targets: broadcast along the axis",
+            softmax_cross_entropy,
+            normal(4, 1, scale=2.0),
+            _uniform(4, 3),
+            theirs=torch_softmax_cross_entropy(),
+            bug=_SOFTMAX_CROSS_ENTROPY_BROADCAST_BUG,
         ),
     ],
     "reshape": [
@@ -664,6 +866,65 @@ def test_loss_matches_torch(name: str, params: dict, theirs: Any, pred: Any, tru
         pytest.fail(f"loss {name!r} has no torch counterpart or no inputs")
     ours = resolve("loss", {"type": name, **params})
     compare_value_and_gradients(ours, theirs, (pred, true), record_difference, "losses", f"{name} {params}")
+
+
+# The standard cross-entropies on the standard sigmoid and softmax take the fused path: the loss is computed from
+# the logits. Torch's own fused losses are the reference, on the logits; its cross_entropy takes probabilities as
+# targets. Logits of +-50 put the probabilities beyond the clipping's reach (sigmoid(50) rounds to 1): there the
+# clipped formula gave a loss of -ln(1e-15) and no gradient, and the fused one must agree with torch.
+FUSED_LOSSES: dict[str, tuple[str, str, dict[str, Any], Callable[[Any, Any], Any]]] = {
+    "binary_cross_entropy": ("sigmoid", "sigmoid_cross_entropy", {}, F.binary_cross_entropy_with_logits),
+    "categorical_cross_entropy": ("softmax", "softmax_cross_entropy", {"axis": -1}, F.cross_entropy),
+}
+
+FUSED_LOSS_INPUTS: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {
+    "binary_cross_entropy": [
+        ("(8,1) hard targets", normal(8, 1, scale=3.0), _hard(8, 1)),
+        ("(3,2) soft targets", normal(3, 2, scale=3.0), _uniform(3, 2)),
+        ("(4,1) z = +-50, confidently right and wrong", _CONFIDENT, _CONFIDENT_TARGETS),
+    ],
+    "categorical_cross_entropy": [
+        ("(6,3) one-hot", normal(6, 3, scale=3.0), np.eye(3)[[0, 1, 2, 2, 1, 0]]),
+        ("(4,3) distributions as targets", normal(4, 3, scale=3.0), _distributions(4, 3)),
+        (
+            "(3,3) z = +-50, confidently right and wrong",
+            np.array([[50.0, -50.0, 0.0], [50.0, -50.0, 0.0], [-50.0, 0.0, 50.0]]),
+            np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),
+        ),
+    ],
+}
+
+
+FUSED_LOSS_PARAMS = [
+    pytest.param(name, label, z, y, id=f"{name}: {label}")
+    for name, inputs in FUSED_LOSS_INPUTS.items()
+    for label, z, y in inputs
+]
+
+
+def test_every_fused_loss_has_inputs() -> None:
+    """A fused loss without inputs would be skipped silently."""
+    assert set(FUSED_LOSS_INPUTS) == set(FUSED_LOSSES)
+    assert all(FUSED_LOSS_INPUTS.values())
+
+
+@pytest.mark.parametrize(("name", "label", "z", "y"), FUSED_LOSS_PARAMS)
+def test_fused_loss_matches_torch(name: str, label: str, z: np.ndarray, y: np.ndarray, record_difference) -> None:
+    """loss(activation(z), y) on the fused path against torch's loss on the logits: value and gradient w.r.t. z."""
+    activation, fused, params, theirs = FUSED_LOSSES[name]
+    activate, loss = lookup("activation", activation), lookup("loss", name)
+
+    def ours(logits: MLArray) -> MLArray:
+        probabilities = activate(logits)
+        assert probabilities.made_by(activation, **params) is logits, f"{activation} did not record its logits"
+        out = loss(probabilities, y)
+        unaveraged = out.made_by("mean")
+        assert unaveraged is not None and unaveraged.made_by(fused) is logits, f"{name} did not take the fused path"
+        return out
+
+    compare_value_and_gradients(
+        ours, lambda logits: theirs(logits, torch.tensor(y)), (z,), record_difference, "losses", f"{name} fused {label}"
+    )
 
 
 # -- 3. optimizers: 50 steps on a small network ----------------------------------------
