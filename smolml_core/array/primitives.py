@@ -396,23 +396,48 @@ defprimitive(  # d/dz = sigmoid(z) - y;  d/dy = -z
 
 
 def _softmax_cross_entropy(z: Any, y: Any, axis: int = -1) -> Any:
-    """-sum(y ln softmax(z)) along ``axis``, from the logits: sum(y (logsumexp(z) - z))."""
+    """-sum(y ln softmax(z)) along ``axis``, from the logits: sum(y (logsumexp(z) - z)).
+
+    The softmax is taken over ``z``'s ``axis``; ``y`` then broadcasts against it.
+    """
+    axis = _from_end(axis, z)
     return np.sum(y * (_logsumexp(z, axis=axis, keepdims=True) - z), axis=axis)
 
 
 def _softmax_cross_entropy_vjp_z(g: np.ndarray, ans: np.ndarray, z: Any, y: Any, axis: int = -1) -> np.ndarray:
-    # d/dz = softmax(z) * sum(y) - y, per slice
+    # L = sum(y lse(z)) - sum(y z), broadcasting y against z:
+    # dL/dz = softmax(z) * (the weight each slice's lse received) - y, each summed back to z's shape
+    axis = _from_end(axis, z)
     g = np.expand_dims(g, axis)
-    return unbroadcast(g * (_softmax(z, axis) * np.sum(y, axis=axis, keepdims=True) - y), np.shape(z))
+    full = np.broadcast_shapes(np.shape(z), np.shape(y))
+    lse_weight = unbroadcast(np.sum(g * np.broadcast_to(y, full), axis=axis, keepdims=True), _keepdims_shape(z, axis))
+    return _softmax(z, axis) * lse_weight - unbroadcast(np.broadcast_to(g * y, full), np.shape(z))
+
+
+def _softmax_cross_entropy_vjp_y(g: np.ndarray, ans: np.ndarray, z: Any, y: Any, axis: int = -1) -> np.ndarray:
+    # dL/dy = lse(z) - z = -ln softmax(z), summed back to y's shape
+    axis = _from_end(axis, z)
+    full = np.broadcast_shapes(np.shape(z), np.shape(y))
+    minus_log_p = _logsumexp(z, axis=axis, keepdims=True) - z
+    return unbroadcast(np.broadcast_to(np.expand_dims(g, axis) * minus_log_p, full), np.shape(y))
+
+
+def _from_end(axis: int, z: Any) -> int:
+    """``axis`` of ``z`` counted from the end, which is how it lines up with a broadcast ``y``."""
+    return axis - np.ndim(z) if axis >= 0 else axis
+
+
+def _keepdims_shape(x: Any, axis: int) -> tuple[int, ...]:
+    shape = list(np.shape(x))
+    shape[axis] = 1
+    return tuple(shape)
 
 
 defprimitive(
     "softmax_cross_entropy",
     _softmax_cross_entropy,
     _softmax_cross_entropy_vjp_z,
-    lambda g, ans, z, y, axis=-1: unbroadcast(
-        np.expand_dims(g, axis) * (_logsumexp(z, axis=axis, keepdims=True) - z), np.shape(y)
-    ),
+    _softmax_cross_entropy_vjp_y,
 )
 
 

@@ -411,13 +411,7 @@ CASES: dict[str, st.SearchStrategy[GradientCase]] = {
 # -- the tests ------------------------------------------------------------------------------------------------
 
 
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("softmax_cross_entropy", "array"): (
-        "softmax_cross_entropy's gradient rules assume logits and targets of one length along the axis: with either "
-        "broadcast along it (length 1, or absent from the targets) the logits' gradient is wrong, the targets' "
-        "gradient has the wrong shape, or the rule raises AxisError"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 """(primitive, engine) -> a known bug of ours that the property finds. Its tests are strict xfails: the whole
 domain is still drawn, and the fix makes them pass unexpectedly, so that the entry must go with it."""
 
