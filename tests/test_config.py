@@ -200,7 +200,10 @@ VALIDATION_ERRORS = [
     # out of range
     (lambda c: c["layers"][2].update(output_size=0), r"^layers\[2\]\.output_size: must be a whole number >= 1, got 0$"),
     (lambda c: c["layers"][1].update(input_size=-8), r"^layers\[1\]\.input_size: must be a whole number >= 1, got -8$"),
-    (lambda c: c["optimizer"].update(learning_rate=0.0), r"^optimizer\.learning_rate: must be a finite number > 0, got 0\.0$"),
+    (
+        lambda c: c["optimizer"].update(learning_rate=0.0),
+        r"^optimizer\.learning_rate: must be a finite number > 0, got 0\.0$",
+    ),
     (
         lambda c: c["optimizer"].update(learning_rate=-0.5),
         r"^optimizer\.learning_rate: must be a finite number > 0, got -0\.5$",
