@@ -2,9 +2,10 @@
 
 The core holds the math and the model: ``Value`` (scalar autograd), ``MLArray``
 (n-d arrays with autograd), the ``Layer``/``Optimizer``/``WeightInitializer``
-contracts and ``NeuralNetwork``. Every component chosen by name (activations,
-losses, optimizers, initializers, layers) comes from a plugin through the
-registry; the standard set is the ``smolml_std`` plugin.
+contracts, ``NeuralNetwork`` and its training loop (with the ``Callback`` and
+``Schedule`` contracts). Every component chosen by name (activations, losses,
+optimizers, initializers, layers, metrics, schedules, callbacks) comes from a
+plugin through the registry; the standard set is the ``smolml_std`` plugin.
 """
 
 from .array import (
@@ -33,10 +34,22 @@ from .errors import (
     TrainingError,
     UnknownComponentError,
 )
-from .nn import Checkpoint, Layer, NeuralNetwork, Optimizer, WeightInitializer, fans
+from .nn import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    History,
+    Layer,
+    NeuralNetwork,
+    Optimizer,
+    Schedule,
+    WeightInitializer,
+    fans,
+)
 from .persistence import load_network
 from .registry import (
     KINDS,
+    NETWORK_KINDS,
     Component,
     Configurable,
     Registry,
@@ -80,8 +93,14 @@ __all__ = [
     "load_config",
     "load_network",
     "Checkpoint",
+    # training
+    "History",
+    "Callback",
+    "EarlyStopping",
+    "Schedule",
     # registry and plugins
     "KINDS",
+    "NETWORK_KINDS",
     "hookimpl",
     "register",
     "lookup",

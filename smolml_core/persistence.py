@@ -35,7 +35,7 @@ import numpy as np
 from .array import MLArray, scalar
 from .errors import ModelFileError, SmolMLError
 from .files import write_atomically
-from .registry import KINDS, USER_PLUGIN, Component, get_registry
+from .registry import NETWORK_KINDS, USER_PLUGIN, Component, get_registry
 from .rng import get_rng
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def _components(network: NeuralNetwork) -> Iterator[Component]:
 
 def _named(registry: Any, name: str) -> Iterator[Component]:
     """The components registered under ``name`` in any kind (a string argument does not say which kind)."""
-    for kind in KINDS:
+    for kind in NETWORK_KINDS:
         try:
             yield registry.get(kind, name)
         except SmolMLError:

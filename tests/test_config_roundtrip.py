@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from smolml_core import (
+    NETWORK_KINDS,
     Layer,
     MLArray,
     NeuralNetwork,
@@ -31,6 +32,7 @@ from smolml_core import (
     set_seed,
     zeros,
 )
+from smolml_core.registry import reference
 from smolml_core.registry.loader import installed_entry_points
 from smolml_core.registry.registry import Component, Registry
 
@@ -41,6 +43,10 @@ else:  # pragma: no cover - Python 3.10
 
 _INSTALLED = Registry(entry_points=installed_entry_points())
 REGISTERED = _INSTALLED.components()
+# A network's config holds these kinds; metrics, schedules and callbacks belong to a training run and are
+# round-tripped on their own (test_every_training_component_round_trips_by_reference).
+NETWORK_PARTS = [c for c in REGISTERED if c.kind in NETWORK_KINDS]
+TRAINING_PARTS = [c for c in REGISTERED if c.kind not in NETWORK_KINDS]
 
 # Parameters the automatic choice below cannot pick (no default to vary, or a
 # default that is a component or a string). Everything else is varied by rule.
@@ -52,6 +58,9 @@ CHOSEN: dict[tuple[str, str], dict[str, Any]] = {
         "weight_initializer": {"type": "random_uniform", "limit": 0.3},
         "dtype": "float32",
     },
+    ("callback", "early_stopping"): {"monitor": "loss", "mode": "max", "min_delta": 0.01},
+    ("callback", "csv_logger"): {"path": "log.csv"},
+    ("schedule", "cosine"): {"min_lr": 0.001},
 }
 
 # The dense layer that carries an activation, initializer, loss or optimizer under test.
@@ -246,7 +255,7 @@ def assert_round_trips(config: dict[str, Any], tmp_path: Any = None) -> dict[str
 # -- every registered component --------------------------------------------------
 
 
-@pytest.mark.parametrize("entry", REGISTERED, ids=lambda c: f"{c.kind}-{c.name}")
+@pytest.mark.parametrize("entry", NETWORK_PARTS, ids=lambda c: f"{c.kind}-{c.name}")
 def test_every_registered_component_round_trips(entry: Component, tmp_path) -> None:
     written = assert_round_trips(network_config(entry), tmp_path)
     # The non-default parameters are in the written config, with their values and types.
@@ -278,6 +287,20 @@ def test_every_parameter_of_every_component_is_varied(entry: Component) -> None:
                 f"{entry.kind} {entry.name!r}: no non-default value for {p.name!r}; add one to CHOSEN"
             )
             assert params[p.name] != p.default
+
+
+@pytest.mark.parametrize("entry", TRAINING_PARTS, ids=lambda c: f"{c.kind}-{c.name}")
+def test_every_training_component_round_trips_by_reference(entry: Component) -> None:
+    """A metric, schedule or callback with non-default parameters is written down and rebuilt the same."""
+    assert entry.kind in ("metric", "schedule", "callback"), f"teach this test about the kind {entry.kind!r}"
+    ref = reference_to(entry)
+    written = reference(entry.kind, resolve(entry.kind, ref))
+    assert_same(written, ref)
+    assert_same(json.loads(json.dumps(written)), written, "through JSON")
+    assert_toml_safe(written)
+    if isinstance(written, dict):
+        assert_same(tomllib.loads(to_toml({"part": written}))["part"], written, "through TOML")
+    assert_same(reference(entry.kind, resolve(entry.kind, written)), written, "rebuilt")
 
 
 def test_the_scalar_engine_survives_the_round_trip(tmp_path) -> None:

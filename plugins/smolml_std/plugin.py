@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from smolml_core import hookimpl
+from smolml_core import EarlyStopping, hookimpl
 from smolml_core.registry import Register
 
-from . import activation, initializers, layers, losses, optimizers
+from . import activation, callbacks, initializers, layers, losses, metrics, optimizers, schedules
 
 
 @hookimpl
@@ -47,3 +47,26 @@ def smolml_register_initializers(register: Register) -> None:
 @hookimpl
 def smolml_register_layers(register: Register) -> None:
     register("dense", layers.DenseLayer, aliases=["dense_layer"])
+
+
+@hookimpl
+def smolml_register_metrics(register: Register) -> None:
+    register("accuracy", metrics.accuracy, aliases=["acc"])
+    register("mse", metrics.mse, aliases=["mean_squared_error"])
+    register("mae", metrics.mae, aliases=["mean_absolute_error"])
+    register("rmse", metrics.rmse, aliases=["root_mean_squared_error"])
+    register("r2", metrics.r2, aliases=["r2_score"])
+
+
+@hookimpl
+def smolml_register_schedules(register: Register) -> None:
+    register("constant", schedules.Constant)
+    register("step_decay", schedules.StepDecay, aliases=["step"])
+    register("exponential_decay", schedules.ExponentialDecay, aliases=["exponential"])
+    register("cosine", schedules.CosineDecay, aliases=["cosine_decay"])
+
+
+@hookimpl
+def smolml_register_callbacks(register: Register) -> None:
+    register("early_stopping", EarlyStopping)
+    register("csv_logger", callbacks.CSVLogger)

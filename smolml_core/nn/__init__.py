@@ -1,9 +1,23 @@
-"""Networks and the contracts their parts follow: layers, optimizers, initializers."""
+"""Networks and the contracts their parts follow: layers, optimizers, initializers; and how they train."""
 
+from .callbacks import Callback, EarlyStopping
 from .checkpoint import Checkpoint
+from .history import History
 from .initializer import WeightInitializer, fans
 from .layer import Layer
 from .network import NeuralNetwork
 from .optimizer import Optimizer
+from .schedules import Schedule
 
-__all__ = ["Checkpoint", "Layer", "NeuralNetwork", "Optimizer", "WeightInitializer", "fans"]
+__all__ = [
+    "Callback",
+    "Checkpoint",
+    "EarlyStopping",
+    "History",
+    "Layer",
+    "NeuralNetwork",
+    "Optimizer",
+    "Schedule",
+    "WeightInitializer",
+    "fans",
+]

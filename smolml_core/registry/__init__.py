@@ -2,7 +2,7 @@
 
 from .configurable import Configurable
 from .factory import lookup, reference, resolve, to_plain
-from .hookspecs import HOOKS, Register, hookimpl, hookspec
+from .hookspecs import HOOKS, NETWORK_KINDS, Register, hookimpl, hookspec
 from .loader import ENTRY_POINT_GROUP
 from .registry import KINDS, USER_PLUGIN, Component, Registry, get_registry, register, use_registry
 
@@ -10,6 +10,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "HOOKS",
     "KINDS",
+    "NETWORK_KINDS",
     "USER_PLUGIN",
     "Component",
     "Configurable",

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import pluggy
 
-__all__ = ["HOOKS", "Register", "hookimpl", "hookspec"]
+__all__ = ["HOOKS", "NETWORK_KINDS", "Register", "hookimpl", "hookspec"]
 
 hookspec = pluggy.HookspecMarker("smolml")
 hookimpl = pluggy.HookimplMarker("smolml")
@@ -160,11 +160,103 @@ def smolml_register_layers(register: Register) -> None:
     """
 
 
+@hookspec
+def smolml_register_metrics(register: Register) -> None:
+    """Register metrics: numbers reported while training and by ``evaluate``, never differentiated.
+
+    A metric is called as ``metric(y_pred, y_true)`` with two numpy arrays of
+    the same shape (the network's output and the targets) and returns a float.
+    It runs outside the graph, so plain numpy is all it needs. Its docstring
+    should give the formula. Extra keyword parameters (with defaults) become its
+    configurable parameters. The history and ``evaluate`` key it by its
+    registered name.
+
+    :param register: ``register(name, function, *, aliases=())``.
+
+    Example::
+
+        @hookimpl
+        def smolml_register_metrics(register):
+            def max_error(y_pred, y_true):
+                \"\"\"max |y_pred - y_true|.\"\"\"
+                return float(np.max(np.abs(y_pred - y_true)))
+
+            register("max_error", max_error)
+    """
+
+
+@hookspec
+def smolml_register_schedules(register: Register) -> None:
+    """Register learning-rate schedules.
+
+    A schedule is a subclass of ``smolml_core.Schedule`` that implements
+    ``__call__(epoch, base_lr)``: the learning rate for the epoch numbered
+    ``epoch`` (counted from 0 over the network's life), given the optimizer's
+    own rate ``base_lr``. The trainer sets it at the start of every epoch.
+
+    :param register: ``register(name, schedule_class, *, aliases=())``.
+
+    Example::
+
+        @hookimpl
+        def smolml_register_schedules(register):
+            class Halving(Schedule):
+                \"\"\"lr = base_lr / 2^(epoch // every).\"\"\"
+
+                def __init__(self, every: int = 10):
+                    self.every = every
+
+                def __call__(self, epoch, base_lr):
+                    return base_lr / 2 ** (epoch // self.every)
+
+            register("halving", Halving)
+    """
+
+
+@hookspec
+def smolml_register_callbacks(register: Register) -> None:
+    """Register training callbacks, such as loggers.
+
+    A callback is a subclass of ``smolml_core.Callback`` that overrides any of
+    ``on_train_begin(network, logs)``, ``on_epoch_end(network, epoch, logs)``
+    and ``on_train_end(network, logs)``; ``logs`` is a dict of the epoch's
+    values (``"loss"``, metrics, ``"val_loss"``, ``"lr"``). Setting
+    ``network.stop_training = True`` ends training after the current epoch.
+    Users pick it by name: ``train(..., callbacks=["my_logger"])``.
+
+    :param register: ``register(name, callback_class, *, aliases=())``.
+
+    Example::
+
+        @hookimpl
+        def smolml_register_callbacks(register):
+            class PrintLoss(Callback):
+                \"\"\"Print the loss every ``every`` epochs.\"\"\"
+
+                def __init__(self, every: int = 10):
+                    self.every = every
+
+                def on_epoch_end(self, network, epoch, logs):
+                    if epoch % self.every == 0:
+                        print(epoch, logs["loss"])
+
+            register("print_loss", PrintLoss)
+    """
+
+
 HOOKS: dict[str, str] = {
     "activation": "smolml_register_activations",
     "loss": "smolml_register_losses",
     "optimizer": "smolml_register_optimizers",
     "initializer": "smolml_register_initializers",
     "layer": "smolml_register_layers",
+    "metric": "smolml_register_metrics",
+    "schedule": "smolml_register_schedules",
+    "callback": "smolml_register_callbacks",
 }
 """Each kind of component and the hook that registers it."""
+
+NETWORK_KINDS: tuple[str, ...] = ("activation", "loss", "optimizer", "initializer", "layer")
+"""The kinds that are parts of a network (and so of its config and its saved file).
+
+Metrics, schedules and callbacks belong to a training run instead."""

@@ -1,9 +1,10 @@
 """The registry: the one road from a name to a component.
 
-Names are kept per kind (activation, loss, optimizer, initializer, layer) and
-looked up case-insensitively, aliases included. Each entry remembers which
-plugin, and which installed distribution, provided it. Plugins are discovered
-from entry points on the first lookup, not at import time.
+Names are kept per kind (activation, loss, optimizer, initializer, layer; and
+metric, schedule, callback for training runs) and looked up case-insensitively,
+aliases included. Each entry remembers which plugin, and which installed
+distribution, provided it. Plugins are discovered from entry points on the
+first lookup, not at import time.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from ..errors import ConfigError, DuplicateComponentError, UnknownComponentError
 from ..wording import a_or_an, did_you_mean
-from .hookspecs import HOOKS
+from .hookspecs import HOOKS, NETWORK_KINDS
 
 __all__ = [
     "KINDS",
+    "NETWORK_KINDS",
     "USER_PLUGIN",
     "Component",
     "Registry",
