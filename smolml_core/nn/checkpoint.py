@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Checkpoint"]
 
-MONITORS = ("loss",)
-"""What a checkpoint can watch: the training loss of each epoch."""
+MONITORS = ("loss", "val_loss")
+"""What a checkpoint can watch: the training loss of each epoch, or the validation loss."""
 
 
 class Checkpoint:
@@ -24,10 +24,16 @@ class Checkpoint:
     ``path``: saved after every ``every`` epochs; a ``{epoch}`` in it (e.g.
     ``"run/epoch-{epoch}.npz"``) keeps one file per save, otherwise each save
     replaces the last. ``best_path``: saved whenever the monitored value
-    reaches a new low. Each epoch's loss measures the weights the epoch
+    (``monitor``: ``"loss"`` or ``"val_loss"``) reaches a new low.
+
+    In full-batch training each epoch's loss measures the weights the epoch
     *started* with, so the best file holds exactly those weights (and the
-    optimizer as it was then), saved before the epoch's update. Every save is
-    atomic, so a crash during training never leaves a damaged file.
+    optimizer as it was then), saved before the epoch's update. With
+    mini-batches the loss is the mean over the epoch's batches and the weights
+    saved are those at the end of the epoch, as they are for ``"val_loss"``
+    (which measures exactly those). Every save is atomic, so a crash during
+    training never leaves a damaged file. If Ctrl-C stops training, the last
+    completed epoch is saved to ``path``.
     """
 
     def __init__(
@@ -43,9 +49,7 @@ class Checkpoint:
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ConfigError(f"must be a whole number >= 1, got {every!r}", path=("every",))
         if monitor not in MONITORS:
-            raise ConfigError(
-                f"can only be {', '.join(map(repr, MONITORS))} for now, got {monitor!r}", path=("monitor",)
-            )
+            raise ConfigError(f"can only be {' or '.join(map(repr, MONITORS))}, got {monitor!r}", path=("monitor",))
         if path is not None:
             try:
                 os.fspath(path).format(epoch=0)
@@ -60,9 +64,10 @@ class Checkpoint:
         self.best = math.inf
         self.saved: list[Path] = []
         """Every file written, in order (a path appears again each time it is replaced)."""
+        self._saved_at: int | None = None
 
     def epoch_scored(self, network: NeuralNetwork, logs: dict[str, Any]) -> None:
-        """Called once the epoch's loss is known, before the update: keep the best weights so far."""
+        """Called once the monitored value is known: keep the best weights so far."""
         value = logs[self.monitor]
         if self.best_path is not None and value < self.best:
             self.best = value
@@ -71,7 +76,21 @@ class Checkpoint:
     def epoch_ended(self, network: NeuralNetwork, epoch: int) -> None:
         """Called after the epoch's update: save every ``every``-th epoch of this run."""
         if self.path is not None and epoch % self.every == 0:
-            self.saved.append(network.save(self.path.format(epoch=network.epochs_trained)))
+            self._save(network)
+
+    def interrupted(self, network: NeuralNetwork) -> Path | None:
+        """Called when Ctrl-C stopped training: save the last completed epoch to ``path`` (if not saved yet)."""
+        if self.path is None:
+            return None
+        if self._saved_at == network.epochs_trained and self.saved:
+            return self.saved[-1]
+        return self._save(network)
+
+    def _save(self, network: NeuralNetwork) -> Path:
+        saved = network.save(self.path.format(epoch=network.epochs_trained))  # type: ignore[union-attr]
+        self.saved.append(saved)
+        self._saved_at = network.epochs_trained
+        return saved
 
     def __repr__(self) -> str:
         return f"Checkpoint(path={self.path!r}, every={self.every}, best_path={self.best_path!r})"

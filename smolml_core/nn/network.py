@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,12 +10,16 @@ from typing import Any
 import numpy as np
 
 from ..array import MLArray, no_grad, scalar
-from ..errors import ConfigError, NumericalError, ShapeError, TrainingError
+from ..errors import ConfigError, NumericalError, ShapeError
 from ..registry import reference, resolve
 from .checkpoint import Checkpoint
+from .checks import as_constant, check_rows
+from .history import History
 from .layer import Layer
+from .metrics import resolve_metrics
 from .optimizer import Optimizer
 from .summary import describe_network
+from .training import fit, measure
 
 __all__ = ["NeuralNetwork"]
 
@@ -54,6 +57,10 @@ class NeuralNetwork:
         self.optimizer: Optimizer = resolve("optimizer", "sgd" if optimizer is None else optimizer, param="optimizer")
         self.epochs_trained = 0
         """Epochs completed over the network's life, across ``train`` calls, saves and loads."""
+        self.history: History | None = None
+        """What the last ``train`` call logged (the ``History`` it returned)."""
+        self.stop_training = False
+        """Set to True (from a callback) to end training after the current epoch."""
         if engine is not None:
             self.set_engine(engine)
 
@@ -65,7 +72,7 @@ class NeuralNetwork:
 
     def _forward(self, input_data: Any, outputs: list[MLArray]) -> MLArray:
         """``forward``, appending each layer's output to ``outputs`` (for finding where NaN began)."""
-        x = input_data if isinstance(input_data, MLArray) else _constant(input_data, "input_data", self.dtype)
+        x = input_data if isinstance(input_data, MLArray) else as_constant(input_data, "input_data", self.dtype)
         for i, layer in enumerate(self.layers):
             shape_in = x.shape
             try:
@@ -84,6 +91,38 @@ class NeuralNetwork:
         with no_grad():
             return self.forward(X)
 
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The output for ``X`` as a numpy array of probabilities: for networks ending in sigmoid or softmax.
+
+        One column: the probability of class 1 per row. Several columns: one
+        probability per class. Outputs outside [0, 1] are refused, since they
+        are not probabilities; ``predict`` gives them as they are.
+        """
+        out = self.predict(X).numpy()
+        if out.size and not (np.min(out) >= 0.0 and np.max(out) <= 1.0):
+            raise ConfigError(
+                f"predict_proba needs outputs that are probabilities (a sigmoid or softmax output layer), but "
+                f"this network's outputs range from {np.min(out):.4g} to {np.max(out):.4g}; use predict() for "
+                "raw outputs"
+            )
+        return out
+
+    def predict_classes(self, X: Any) -> np.ndarray:
+        """A class label (int) per row of ``X``: output > 0.5 for one output column, else the largest column."""
+        out = self.predict(X).numpy()
+        if out.ndim < 2 or out.shape[-1] == 1:
+            return (out.reshape(len(out)) > 0.5).astype(np.int64)
+        return np.argmax(out, axis=-1).astype(np.int64)
+
+    def evaluate(self, X: Any, y: Any, metrics: Any = ()) -> dict[str, float]:
+        """The loss on ``X``, ``y`` and each metric (names such as ``"accuracy"``, or functions), without a graph.
+
+        Returns ``{"loss": ..., "accuracy": ...}``, keyed as the training history is.
+        """
+        X, y = as_constant(X, "X", self.dtype), as_constant(y, "y", self.dtype)
+        check_rows(X, y)
+        return measure(self, X, y, resolve_metrics(metrics))
+
     def train(
         self,
         X: Any,
@@ -92,58 +131,65 @@ class NeuralNetwork:
         verbose: bool = True,
         print_every: int = 1,
         *,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        validation_data: Any = None,
+        validation_split: float = 0.0,
+        metrics: Any = (),
+        early_stopping: Any = None,
+        lr_schedule: Any = None,
+        callbacks: Any = (),
         stop_on_nan: bool = True,
         checkpoint: Checkpoint | None = None,
-    ) -> list[float]:
-        """Full-batch gradient descent for ``epochs`` epochs; returns the loss of each epoch.
+    ) -> History:
+        """Train for ``epochs`` epochs; returns the ``History``, a list of each epoch's loss.
 
-        Each epoch: forward pass, loss, ``loss.backward()``, ``layer.update``
-        for every layer, then gradients reset. If the loss stops being a finite
-        number, training stops with a ``TrainingError`` naming the epoch and the
-        first layer whose output went non-finite, before that epoch's update;
-        ``stop_on_nan=False`` trains on regardless.
+        By default every epoch is one full-batch step, as in the tutorial:
+        forward pass, loss, ``loss.backward()``, ``layer.update`` for every
+        layer, then gradients reset. The options, all keyword-only:
 
-        ``checkpoint`` (a ``Checkpoint``) saves the network every few epochs
-        and whenever the loss reaches a new low.
+        - ``batch_size``: train on batches of this many rows, several updates
+          per epoch, reshuffled every epoch when ``shuffle`` (drawn from
+          ``get_rng()``, so ``set_seed`` repeats a run bit for bit). The epoch's
+          loss is the mean over its batches.
+        - ``validation_data=(X_val, y_val)``, or ``validation_split``: the
+          fraction of rows, taken from the end of ``X`` and ``y``, held out.
+          Measured after each epoch as ``val_loss`` and ``val_<metric>``.
+        - ``metrics``: names (``"accuracy"``, ``"mae"``...), tables or functions
+          ``f(y_pred, y_true) -> float``, computed on the epoch's predictions.
+        - ``early_stopping``: an ``EarlyStopping`` or a table of its parameters.
+        - ``lr_schedule``: a schedule name or table (``"cosine"``,
+          ``{"type": "step_decay", "every": 10}``); the rate is set each epoch.
+        - ``callbacks``: ``Callback`` objects, names or tables.
+        - ``stop_on_nan``: if the loss of a step stops being a finite number,
+          stop with a ``TrainingError`` naming the epoch (and batch) and the
+          first layer whose output went non-finite, before that step's update;
+          ``False`` trains on regardless.
+        - ``checkpoint``: a ``Checkpoint`` that saves the network as it trains.
+
+        When ``verbose``, a line ``Epoch 20/100, Loss: 0.348161`` (then the
+        other values) is printed every ``print_every`` epochs, and on a
+        terminal a progress bar runs on stderr. The first Ctrl-C ends training
+        after the current epoch (``history.interrupted``); a second stops at once.
         """
-        _check_count(epochs, "epochs", minimum=0)
-        _check_count(print_every, "print_every", minimum=1)
-        X, y = _constant(X, "X", self.dtype), _constant(y, "y", self.dtype)
-        if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
-            raise ShapeError(f"X and y must have one row per sample; got shapes {X.shape} and {y.shape}")
-
-        losses: list[float] = []
-        for epoch in range(1, epochs + 1):
-            outputs: list[MLArray] = []
-            try:
-                y_pred = self._forward(X, outputs)
-                y = _match_targets(y, y_pred)
-                loss = self.loss_function(y_pred, y)
-            except NumericalError as exc:
-                raise NumericalError(f"epoch {epoch}: {exc}") from exc
-            value = _loss_value(loss, self.loss_function)
-            if not math.isfinite(value) and stop_on_nan:
-                raise TrainingError(
-                    f"epoch {epoch}: the loss became {value}; {self._first_non_finite(outputs)}. Training "
-                    f"stopped before this epoch's update, so the weights are those after epoch {epoch - 1}. "
-                    "Try a smaller learning rate, scaled inputs, or a numerically stable loss "
-                    "(or pass stop_on_nan=False to train on regardless)"
-                )
-            losses.append(value)
-            if checkpoint is not None and math.isfinite(value):
-                checkpoint.epoch_scored(self, {"loss": value})
-            loss.backward()
-            for idx, layer in enumerate(self.layers):
-                layer.update(self.optimizer, idx)
-            for layer in self.layers:
-                for param in layer.parameters().values():
-                    param.restart()
-            self.epochs_trained += 1
-            if checkpoint is not None:
-                checkpoint.epoch_ended(self, epoch)
-            if verbose and epoch % print_every == 0:
-                print(f"Epoch {epoch}/{epochs}, Loss: {value:.6f}")
-        return losses
+        return fit(
+            self,
+            X,
+            y,
+            epochs,
+            verbose,
+            print_every,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            validation_data=validation_data,
+            validation_split=validation_split,
+            metrics=metrics,
+            early_stopping=early_stopping,
+            lr_schedule=lr_schedule,
+            callbacks=callbacks,
+            stop_on_nan=stop_on_nan,
+            checkpoint=checkpoint,
+        )
 
     def _first_non_finite(self, outputs: list[MLArray]) -> str:
         """Say where non-finite numbers first appeared: a layer's parameters, its output, or the loss."""
@@ -229,6 +275,25 @@ class NeuralNetwork:
         """How many numbers the network learns."""
         return sum(layer.parameter_count() for layer in self.layers)
 
+    def get_weights(self) -> list[np.ndarray]:
+        """A copy of every parameter's numbers, layer by layer, in ``parameters()`` order."""
+        return [param.numpy() for layer in self.layers for param in layer.parameters().values()]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Put numbers from ``get_weights()`` back, in place (exactly, on either engine)."""
+        params = [param for layer in self.layers for param in layer.parameters().values()]
+        if len(weights) != len(params):
+            raise ShapeError(f"the network has {len(params)} parameters but {len(weights)} arrays were given")
+        arrays = [np.asarray(w) for w in weights]
+        for i, (param, array) in enumerate(zip(params, arrays, strict=True)):
+            if array.shape != param.shape:
+                raise ShapeError(f"weights[{i}] has shape {array.shape}, but that parameter has shape {param.shape}")
+        for param, array in zip(params, arrays, strict=True):
+            if param.engine == "scalar":
+                scalar.assign(param.data, array.astype(np.float64))
+            else:
+                param.data[...] = array
+
     def to_config(self) -> dict[str, Any]:
         """The network as plain data that ``build_network`` turns back into this architecture."""
         layers = []
@@ -250,20 +315,6 @@ class NeuralNetwork:
         return describe_network(self)
 
 
-def _constant(data: Any, name: str, dtype: np.dtype[Any]) -> MLArray:
-    """Data as an array of the network's dtype that needs no gradient (an MLArray's numbers are shared)."""
-    if isinstance(data, MLArray):
-        array = data.detach() if data.dtype == dtype else MLArray(data, dtype=dtype, requires_grad=False)
-    else:
-        array = MLArray(data, dtype=dtype, requires_grad=False)
-    if not np.all(np.isfinite(array.data)):
-        bad = np.argwhere(~np.isfinite(array.data))[0]
-        raise ConfigError(
-            f"{name} contains {array.data[tuple(bad)]} at index {tuple(int(i) for i in bad)}; clean the data first"
-        )
-    return array
-
-
 def _check_parameters_are_leaves(layer: Any, index: int) -> None:
     """A computed array stored as an attribute would silently go untrained: say so."""
     for name, value in vars(layer).items():
@@ -274,27 +325,6 @@ def _check_parameters_are_leaves(layer: Any, index: int) -> None:
                 "or store value.detach()",
                 path=("layers", f"[{index}]"),
             )
-
-
-def _match_targets(y: MLArray, y_pred: MLArray) -> MLArray:
-    """Accept 1-D targets for a single-output network; refuse any other mismatch."""
-    if y.shape == y_pred.shape:
-        return y
-    if y.ndim == 1 and y_pred.shape == (len(y), 1):
-        return y.reshape(-1, 1)
-    raise ShapeError(f"the network outputs shape {y_pred.shape} but y has shape {y.shape}; they must match")
-
-
-def _loss_value(loss: Any, loss_function: Any) -> float:
-    if not isinstance(loss, MLArray) or loss.size() != 1:
-        shape = getattr(loss, "shape", type(loss).__name__)
-        raise TrainingError(f"the loss function {loss_function!r} must return a single-number MLArray, got {shape}")
-    return loss.item()
-
-
-def _check_count(value: Any, name: str, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"must be a whole number >= {minimum}, got {value!r}", path=(name,))
 
 
 def _layer_name(layer: Layer) -> str:

@@ -38,12 +38,12 @@ def test_every_must_be_a_whole_number_from_one(every, tmp_path) -> None:
     assert str(error.value) == f"every: must be a whole number >= 1, got {every!r}"
 
 
-@pytest.mark.parametrize("monitor", ["accuracy", "Loss", "val_loss", ""])
+@pytest.mark.parametrize("monitor", ["accuracy", "Loss", "val_accuracy", ""])
 def test_unknown_monitor_is_refused(monitor: str, tmp_path) -> None:
     with pytest.raises(ConfigError) as error:
         Checkpoint(best_path=tmp_path / "best.npz", monitor=monitor)
     assert error.value.path == ("monitor",)
-    assert str(error.value).startswith(f"monitor: can only be 'loss' for now, got {monitor!r}")
+    assert str(error.value).startswith(f"monitor: can only be 'loss' or 'val_loss', got {monitor!r}")
 
 
 def test_valid_checkpoints(tmp_path) -> None:

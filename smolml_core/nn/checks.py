@@ -1,0 +1,54 @@
+"""Checks shared by training, evaluation and prediction: data as constants, targets that fit, counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..array import MLArray
+from ..errors import ConfigError, ShapeError, TrainingError
+
+__all__ = ["as_constant", "check_count", "check_rows", "loss_value", "match_targets"]
+
+
+def as_constant(data: Any, name: str, dtype: np.dtype[Any]) -> MLArray:
+    """Data as an array of the network's dtype that needs no gradient (an MLArray's numbers are shared)."""
+    if isinstance(data, MLArray):
+        array = data.detach() if data.dtype == dtype else MLArray(data, dtype=dtype, requires_grad=False)
+    else:
+        array = MLArray(data, dtype=dtype, requires_grad=False)
+    if not np.all(np.isfinite(array.data)):
+        bad = np.argwhere(~np.isfinite(array.data))[0]
+        raise ConfigError(
+            f"{name} contains {array.data[tuple(bad)]} at index {tuple(int(i) for i in bad)}; clean the data first"
+        )
+    return array
+
+
+def check_rows(X: MLArray, y: MLArray, names: str = "X and y") -> None:
+    """One row per sample in both."""
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ShapeError(f"{names} must have one row per sample; got shapes {X.shape} and {y.shape}")
+
+
+def match_targets(y: MLArray, y_pred: MLArray) -> MLArray:
+    """Accept 1-D targets for a single-output network; refuse any other mismatch."""
+    if y.shape == y_pred.shape:
+        return y
+    if y.ndim == 1 and y_pred.shape == (len(y), 1):
+        return y.reshape(-1, 1)
+    raise ShapeError(f"the network outputs shape {y_pred.shape} but y has shape {y.shape}; they must match")
+
+
+def loss_value(loss: Any, loss_function: Any) -> float:
+    """The loss as a float, refusing a loss function that does not return one number."""
+    if not isinstance(loss, MLArray) or loss.size() != 1:
+        shape = getattr(loss, "shape", type(loss).__name__)
+        raise TrainingError(f"the loss function {loss_function!r} must return a single-number MLArray, got {shape}")
+    return loss.item()
+
+
+def check_count(value: Any, name: str, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"must be a whole number >= {minimum}, got {value!r}", path=(name,))
