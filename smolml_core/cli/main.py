@@ -1,0 +1,96 @@
+"""The ``smolml`` command's entry point: the arguments, and how every failure becomes one line and an exit status.
+
+Exit statuses: 0 done; 1 training failed (the loss stopped being finite); 2 a
+mistake in the command line, a config, a data or a model file (the message
+names the file, the place and the fix); 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .errors import CommandError
+
+__all__ = ["main"]
+
+INTERRUPTED = 130
+"""The shell's status for a command stopped by Ctrl-C (128 + SIGINT)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smolml",
+        description="Train small neural networks described in TOML or JSON files, then evaluate and use them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train the network a config file describes",
+        description="Train the network in CONFIG's [network] table on its [data], as its [training] table says; "
+        "print the final metrics on the training and test data and save the model.",
+    )
+    train.add_argument("config", metavar="CONFIG", help="a .toml or .json file with [network], [data], [training]")
+    train.add_argument("--plot", metavar="FILE.png", help="draw the loss and metric curves (needs smolml[plot])")
+    where = train.add_mutually_exclusive_group()
+    where.add_argument(
+        "--save",
+        metavar="MODEL.npz",
+        help="where to save the trained model (default: training.save, else CONFIG's name with .npz)",
+    )
+    where.add_argument("--no-save", action="store_true", help="do not save the model")
+    train.add_argument("--quiet", "-q", action="store_true", help="print only the final metrics")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="print a saved model's loss and metrics on data",
+        description="Print MODEL's loss and metrics on DATA: the training and test splits of a config file's "
+        "[data] table, or every row of a CSV file (whose target column --target names).",
+    )
+    evaluate.add_argument("model", metavar="MODEL", help="a model saved by smolml train or network.save()")
+    evaluate.add_argument("data", metavar="DATA", help="a config file with a [data] table, or a .csv file")
+    evaluate.add_argument("--target", metavar="COLUMN", help="the CSV column holding the answers")
+    evaluate.add_argument(
+        "--metrics", metavar="NAMES", help="comma-separated metric names (default: accuracy for classes, else mae)"
+    )
+
+    predict = commands.add_parser(
+        "predict",
+        help="write a saved model's predictions for the rows of a CSV file",
+        description="Run MODEL on every row of CSV (a header row, then numbers) and write one prediction per row: "
+        "the class and its probabilities for a classifier, the outputs otherwise.",
+    )
+    predict.add_argument("model", metavar="MODEL", help="a model saved by smolml train or network.save()")
+    predict.add_argument("csv", metavar="CSV", help="the rows to predict, with a header row")
+    predict.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of to standard output")
+    predict.add_argument("--target", metavar="COLUMN", help="a column of CSV to leave out (the answers, if present)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``smolml`` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            from .train import run_train
+
+            return run_train(args)
+        if args.command == "evaluate":
+            from .evaluate import run_evaluate
+
+            return run_evaluate(args)
+        from .predict import run_predict
+
+        return run_predict(args)
+    except CommandError as exc:
+        print(f"smolml: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("\nsmolml: interrupted; nothing was saved", file=sys.stderr)
+        return INTERRUPTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""``smolml predict MODEL CSV``: one prediction per row of a CSV file, written as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..files import write_atomically
+from ..persistence import load_network
+from .csv_input import read_features
+from .description import usable_description
+from .errors import reported, write_error
+from .report import network_task
+
+__all__ = ["prediction_table", "run_predict"]
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    path = Path(args.csv)
+    with reported():
+        network = load_network(args.model)
+        description = usable_description(args.model, network)
+        _, X = read_features(path, network, description, args.target)
+        outputs = network.predict(X).numpy().reshape(len(X), -1)
+    classes = description.class_names if description is not None else None
+    header, rows = prediction_table(outputs, network_task(network), classes)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if args.output is None:
+        sys.stdout.write(text.getvalue())
+        return 0
+    output = Path(args.output)
+    try:
+        write_atomically(output, lambda file: file.write(text.getvalue().encode("utf-8")))
+    except OSError as exc:
+        raise write_error(output, exc) from exc
+    print(f"Wrote {len(rows)} predictions to {os.fspath(output)}")
+    return 0
+
+
+def prediction_table(
+    outputs: np.ndarray, task: str, class_names: Sequence[str] | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """The header and rows to write: a class and its probabilities for a classifier, the outputs otherwise.
+
+    Classes are written by name when ``class_names`` gives one per class, else by number.
+    """
+    if task == "binary" and outputs.shape[1] == 1:
+        names = list(class_names) if class_names is not None and len(class_names) == 2 else ["0", "1"]
+        header = ["prediction", f"probability_{names[1]}" if class_names is not None else "probability"]
+        rows = [[names[int(p >= 0.5)], _fmt(p)] for p in outputs[:, 0]]
+    elif task == "classes" and outputs.shape[1] > 1:
+        if class_names is None or len(class_names) != outputs.shape[1]:
+            class_names = [str(c) for c in range(outputs.shape[1])]
+        header = ["prediction", *(f"probability_{c}" for c in class_names)]
+        rows = [[class_names[int(row.argmax())], *map(_fmt, row)] for row in outputs]
+    elif outputs.shape[1] == 1:
+        header = ["prediction"]
+        rows = [[_fmt(p)] for p in outputs[:, 0]]
+    else:
+        header = [f"prediction_{c}" for c in range(outputs.shape[1])]
+        rows = [list(map(_fmt, row)) for row in outputs]
+    return header, rows
+
+
+def _fmt(value: float) -> str:
+    return f"{float(value):.6g}"

@@ -1,0 +1,210 @@
+"""``smolml train CONFIG``: build, train, report, save, and draw."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import build_network, load_config
+from ..errors import ConfigError, SmolMLError
+from ..rng import set_seed
+from .data import SplitData, check_fit, load_split_data
+from .description import DataDescription, describe
+from .errors import CommandError, blame, reported, write_error
+from .main import INTERRUPTED
+from .report import default_metrics, format_table, is_class_targets
+from .settings import TRAINING_KEYS, TrainingSettings, check_sections, read_training
+
+if TYPE_CHECKING:
+    from ..nn import NeuralNetwork
+
+__all__ = ["run_train"]
+
+
+def run_train(args: argparse.Namespace) -> int:
+    config_path = Path(args.config)
+    plot_path = _plot_path(args.plot)  # checked first: a missing matplotlib should not cost a training run
+    with reported():
+        config = load_config(config_path)
+    with blame(config_path):
+        check_sections(config)
+        settings = read_training(config.get("training", {}), config_path.parent)
+        save_path = _save_path(args, settings, config_path)
+        if settings.checkpoint_every is not None and save_path is None:
+            raise ConfigError(
+                "saves to the model's path, but --no-save was given", path=("training", "checkpoint_every")
+            )
+        set_seed(settings.seed)
+        network = _build(config["network"])
+        data = load_split_data(config["data"], config_path.parent)
+        check_fit(network, data.X_train, data.y_train, data.class_names)
+        metrics = settings.metrics if settings.metrics is not None else default_metrics(data.y_train)
+        _check_monitor(settings, metrics)
+
+    verbose = settings.verbose and not args.quiet
+    if verbose:
+        print(network)
+        held_out = f" (the last {settings.validation_split:.0%} of the training rows for validation)"
+        print(f"Data: {data.describe()}{held_out if settings.validation_split else ''}")
+    with blame(config_path):
+        history = _train(network, data, settings, metrics, save_path, verbose)
+
+    interrupted = bool(getattr(history, "interrupted", False))
+    if interrupted:
+        print(f"Interrupted: training stopped after epoch {_epochs_run(history)}; the weights are that epoch's.")
+    elif getattr(history, "stopped_early", False):
+        print(f"Stopped early after epoch {_epochs_run(history)} ({_early_stop_reason(settings)}).")
+
+    with blame(config_path):
+        final = {"train": network.evaluate(data.X_train, data.y_train, metrics=metrics)}
+        if data.has_test:
+            final["test"] = network.evaluate(data.X_test, data.y_test, metrics=metrics)
+    print("Final metrics:")
+    print(format_table(final, ["loss", *metrics]))
+
+    if save_path is not None:
+        _write(save_path, lambda: (network.save(save_path), _description(data).write(save_path)))
+        print(f"Saved the model to {os.fspath(save_path)}")
+    if plot_path is not None:
+        from ..plotting import plot_training
+
+        history_table: Mapping[str, Any] = getattr(history, "history", {"loss": list(history)})
+        boundary = _boundary(network, data)
+        with reported():
+            _write(
+                plot_path,
+                lambda: plot_training(
+                    plot_path,
+                    history_table,
+                    title=config_path.name,
+                    final={"test": final["test"]} if "test" in final else None,
+                    boundary=boundary,
+                ),
+            )
+        print(f"Wrote the plot to {os.fspath(plot_path)}")
+    return INTERRUPTED if interrupted else 0
+
+
+def _plot_path(plot: str | None) -> Path | None:
+    if plot is None:
+        return None
+    from ..plotting import check_plot_path, require_matplotlib
+
+    try:
+        path = check_plot_path(plot)
+        require_matplotlib()
+    except ConfigError as exc:
+        raise CommandError(f"error: --plot: {exc}") from exc
+    return path
+
+
+def _save_path(args: argparse.Namespace, settings: TrainingSettings, config_path: Path) -> Path | None:
+    if args.no_save:
+        return None
+    if args.save is not None:
+        return Path(args.save)
+    return settings.save if settings.save is not None else config_path.with_suffix(".npz")
+
+
+def _build(table: Mapping[str, Any]) -> NeuralNetwork:
+    try:
+        return build_network(table)
+    except SmolMLError as exc:
+        raise exc.at("network") from exc.__cause__
+
+
+def _check_monitor(settings: TrainingSettings, metrics: list[str]) -> None:
+    """Early stopping may only watch the loss or a metric that is computed."""
+    if settings.early_stopping is None:
+        return
+    monitor = settings.early_stopping.get("monitor", "val_loss")
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    if name != "loss" and name not in metrics:
+        watchable = [v for m in ["loss", *metrics] for v in (m, f"val_{m}")]
+        raise ConfigError(
+            f"monitors {monitor!r}, which is not computed; watch one of {', '.join(watchable)} "
+            f"or add {name!r} to training.metrics",
+            path=("training", "early_stopping", "monitor"),
+        )
+
+
+def _train(
+    network: NeuralNetwork,
+    data: SplitData,
+    settings: TrainingSettings,
+    metrics: list[str],
+    save_path: Path | None,
+    verbose: bool,
+) -> Any:
+    checkpoint = None
+    if settings.checkpoint_every is not None and save_path is not None:
+        from ..nn import Checkpoint
+
+        _write(save_path, lambda: _description(data).write(save_path))  # so that every checkpoint can be used
+        checkpoint = Checkpoint(save_path, every=settings.checkpoint_every)
+    try:
+        return network.train(
+            data.X_train,
+            data.y_train,
+            settings.epochs,
+            verbose=verbose,
+            print_every=settings.print_every,
+            batch_size=settings.batch_size,
+            shuffle=settings.shuffle,
+            validation_split=settings.validation_split,
+            metrics=metrics,
+            early_stopping=settings.early_stopping,
+            lr_schedule=settings.lr_schedule,
+            checkpoint=checkpoint,
+        )
+    except SmolMLError as exc:
+        if exc.path and exc.path[0] in TRAINING_KEYS:  # the trainer refused one of [training]'s values
+            exc.at("training")
+        raise
+
+
+def _epochs_run(history: Any) -> int:
+    epochs = getattr(history, "epochs", None)
+    return int(epochs) if isinstance(epochs, int) else len(history)
+
+
+def _early_stop_reason(settings: TrainingSettings) -> str:
+    table = settings.early_stopping or {}
+    monitor, patience = table.get("monitor", "val_loss"), table.get("patience", 5)
+    reason = f"{monitor} did not improve for {patience} epochs"
+    if table.get("restore_best_weights", True):
+        reason += "; the weights are those of its best epoch"
+    return reason
+
+
+def _description(data: SplitData) -> DataDescription:
+    extra = data.extra or {}
+    return describe(data.feature_names, data.X_train.shape[1], data.class_names, extra.get("mean"), extra.get("std"))
+
+
+def _boundary(network: NeuralNetwork, data: SplitData) -> Any:
+    """A decision-boundary panel for a classifier of two features, else None."""
+    if data.X_train.shape[1] != 2 or not is_class_targets(data.y_train):
+        return None
+    from ..plotting import DecisionBoundary
+
+    return DecisionBoundary(
+        predict=lambda points: network.predict(points).numpy(),
+        X=data.X_train,
+        y=data.y_train,
+        X_test=data.X_test if data.has_test else None,
+        y_test=data.y_test if data.has_test else None,
+        feature_names=data.feature_names,
+        class_names=data.class_names,
+    )
+
+
+def _write(path: Path, write: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write()
+    except OSError as exc:
+        raise write_error(path, exc) from exc
