@@ -56,10 +56,17 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed and memory figures: ours against hand-written numpy, and the scalar engine against the array engine."""
-    session.install("-e", ".[test]", MICROGRAD)
-    session.run("python", "tests/benchmarks/bench_tutorial.py", *session.posargs)
-    session.run("python", "tests/benchmarks/bench_engines.py", *session.posargs)
+    """Speed, memory and start-up figures: ours against hand-written numpy, the scalar engine against micrograd.
+
+    Runs tests/benchmarks/bench.py (a few minutes); arguments after ``--`` go to it:
+    ``nox -s bench -- --quick`` (a smoke test), ``-- --only wide``, ``-- --json bench.json``.
+    ``nox -s bench -- --torch`` also installs PyTorch (the pinned CPU build) and times it as a
+    third implementation; without it, torch is left out of the session's environment.
+    See docs/performance.md.
+    """
+    with_torch = any(arg in ("--torch", "--torch=require", "--torch=auto") for arg in session.posargs)
+    session.install("-e", ".[test]", MICROGRAD, *([TORCH] if with_torch else []))
+    session.run("python", "tests/benchmarks/bench.py", *session.posargs)
 
 
 @nox.session

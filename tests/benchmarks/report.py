@@ -1,0 +1,207 @@
+"""Printing the benchmark's figures as tables (the figures themselves come from the job scripts)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from workloads import GROUPS, WIDTHS
+
+
+def duration(seconds: float | None) -> str:
+    """``12.3 us``, ``4.56 ms`` or ``1.23 s``."""
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def mib(kib: float | None) -> str:
+    return "-" if kib is None else f"{kib / 1024:.0f} MiB"
+
+
+def print_header(info: dict[str, Any], args: argparse.Namespace) -> None:
+    """Python, numpy, CPUs, BLAS settings and what torch will be."""
+    print(
+        f"Python {info['python']} ({info['implementation']}), numpy {info['numpy']} ({info['numpy_blas']} BLAS), "
+        f"{info['cpus']} CPUs ({info['cpus_usable']} usable), {info['platform']}"
+    )
+    blas = ", ".join(f"{k}={v}" for k, v in info["blas_env"].items()) or "none set"
+    print(f"BLAS/OpenMP environment variables: {blas}")
+    mode = "quick (a smoke test: tiny budgets, the wide networks on a batch of 128)" if args.quick else "full"
+    print(f"Mode: {mode}; torch: {args.torch}; load average (1, 5, 15 min) {info['load_average']}")
+    load, cpus = info["load_average"], info["cpus_usable"] or info["cpus"]
+    if load and cpus and load[0] > cpus - 0.5:
+        print(
+            f"WARNING: load average {load[0]} on {cpus} CPUs: other programs are competing for them, so expect noisy "
+            "figures; multithreaded BLAS and torch suffer most (OMP_NUM_THREADS=1 gives steadier ones)."
+        )
+    print()
+
+
+def _torch_line(results: dict[str, Any]) -> str:
+    for r in results.values():
+        t = r["torch"]
+        if t["available"]:
+            return f"torch {t['version']}, torch.get_num_threads() = {t['threads']} (left at its default)"
+    reasons = {r["torch"].get("reason", "") for r in results.values()}
+    return "torch: " + ("; ".join(sorted(reasons)) or "not run")
+
+
+def print_workloads(results: dict[str, Any]) -> None:
+    """The same-work checks, then one timing table per group of workloads, then float32's speedup."""
+    if not results:
+        return
+    print("Workloads (full batch; weights from set_seed(0), copied into the references):")
+    for name, r in results.items():
+        print(f"  {name:<13} {r['describe']}, {r['samples']} samples")
+    print(_torch_line(results))
+    print("\nSame-work check: every implementation from our initial weights; largest relative difference from ours")
+    print(
+        f"  {'workload':<13} {'epochs':>6} {'loss first -> last':>22} {'vs numpy (loss, params)':>24} "
+        f"{'vs torch (loss, params)':>24} {'tolerance':>10}  verdict"
+    )
+    for name, r in results.items():
+        c = r["check"]
+        tol = c["tolerance"]
+        against = {impl: f"{d['loss_max_rel_diff']:.1e}, {d['param_diff']:.1e}" for impl, d in c["against"].items()}
+        print(
+            f"  {name:<13} {c['epochs']:>6} {c['loss_first']:>10.6f} -> {c['loss_last']:<9.6f} "
+            f"{against.get('numpy', '-'):>24} {against.get('torch', '-'):>24} "
+            f"{tol['loss']:.0e},{tol['params']:.0e}  {'ok' if c['ok'] else 'DISAGREE: not timed'}"
+        )
+    print("  (params: max |difference| / max |parameter| in float64, relative L2 norm in float32)")
+    for group, title in GROUPS.items():
+        rows = {n: r for n, r in results.items() if r["group"] == group and "timing" in r}
+        if rows:
+            print(f"\n{title}: median seconds per epoch")
+            _print_table(rows)
+    speedups = float32_speedups(results)
+    if speedups:
+        print("\nfloat32 speedup over float64 (wide networks; median seconds per epoch)")
+        print(
+            f"  {'width':>6} {'ours f64':>10} {'ours f32':>10} {'speedup':>8} {'numpy f64':>10} {'numpy f32':>10} "
+            f"{'speedup':>8}"
+        )
+        for width, s in speedups.items():
+            print(
+                f"  {width:>6} {duration(s['ours_f64']):>10} {duration(s['ours_f32']):>10} {s['ours']:>7.2f}x "
+                f"{duration(s['numpy_f64']):>10} {duration(s['numpy_f32']):>10} {s['numpy']:>7.2f}x"
+            )
+
+
+def _print_table(rows: dict[str, Any]) -> None:
+    header = (
+        f"  {'workload':<13} {'epochs x reps':>13} {'ours':>10} {'numpy':>10} {'torch':>10} {'ours/numpy':>10} "
+        f"{'target':>7} {'verdict':>7} {'best ratio':>10} {'spread':>6} {'torch/numpy':>11} "
+        f"{'traced MiB ours/numpy':>21} {'peak RSS':>8}"
+    )
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for name, r in rows.items():
+        t = r["timing"]
+        med, ratios = t["s_per_epoch_median"], t["ratios"]
+        ratio = ratios["ours/numpy"]
+        torch_ratio = f"{ratios['torch/numpy']:.2f}x" if "torch/numpy" in ratios else "-"
+        worst_spread = max(t["spread"]["ours"], t["spread"]["numpy"])
+        peaks = r.get("traced_peak_bytes", {})
+        traced = f"{peaks['ours'] / 2**20:.2f} / {peaks['numpy'] / 2**20:.2f}" if peaks else "-"
+        print(
+            f"  {name:<13} {t['epochs']:>6} x {t['repeats']:<4}"
+            f"{duration(med['ours']):>10} {duration(med['numpy']):>10} {duration(med.get('torch')):>10} "
+            f"{ratio:>9.2f}x {r['target']:>6.2f}x {'PASS' if ratio <= r['target'] else 'MISS':>7} "
+            f"{t['best_ratios']['ours/numpy']:>9.2f}x {worst_spread:>6.0%} {torch_ratio:>11} {traced:>21} "
+            f"{mib(r['maxrss_kib']):>8}"
+        )
+    print("  (medians of wall-clock seconds per epoch, us = microseconds; full batch; implementations timed in")
+    print("   alternating order. best ratio: the fastest repeats' ratio. spread: interquartile range / median, the")
+    print("   worse of ours and numpy; a large one means a noisy measurement. peak RSS: the whole process, numpy,")
+    print("   scikit-learn and torch included.)")
+
+
+def float32_speedups(results: dict[str, Any]) -> dict[int, dict[str, float]]:
+    """For each width timed in both dtypes: seconds per epoch and float64 / float32, ours and numpy."""
+    speedups = {}
+    for width in WIDTHS:
+        f64, f32 = results.get(f"wide-{width}"), results.get(f"wide-{width}-f32")
+        if not (f64 and f32 and "timing" in f64 and "timing" in f32):
+            continue
+        a, b = f64["timing"]["s_per_epoch_median"], f32["timing"]["s_per_epoch_median"]
+        speedups[width] = {
+            "ours_f64": a["ours"],
+            "ours_f32": b["ours"],
+            "ours": a["ours"] / b["ours"],
+            "numpy_f64": a["numpy"],
+            "numpy_f32": b["numpy"],
+            "numpy": a["numpy"] / b["numpy"],
+        }
+    return speedups
+
+
+def print_memory(m: dict[str, Any]) -> None:
+    """Resident memory, live MLArrays and optimizer buffers over the long moons run."""
+    early, late = m["readings"]
+    print(f"\nMemory: {m['workload']} network ({m['describe']}), epoch {early['epoch']} -> {late['epoch']}")
+    print(
+        f"  VmRSS {mib(early['rss_kib'])} -> {mib(late['rss_kib'])} ({m['rss_growth_mib']:+.2f} MiB), "
+        f"peak RSS {mib(early['maxrss_kib'])} -> {mib(late['maxrss_kib'])} ({m['maxrss_growth_mib']:+.2f} MiB); "
+        f"tolerance {m['rss_tolerance_mib']:g} MiB -> {'flat' if m['rss_flat'] else 'GROWS'}"
+    )
+    print(
+        f"  live MLArrays (before / after gc.collect()): {early['mlarrays_before_gc']} / {early['mlarrays_after_gc']}"
+        f" -> {late['mlarrays_before_gc']} / {late['mlarrays_after_gc']} -> "
+        f"{'no graph kept between epochs' if m['no_graph_kept'] else 'GRAPHS KEPT ALIVE'}"
+    )
+    ob_early, ob_late = early["optimizer_buffers"], late["optimizer_buffers"]
+    once = "the same objects: allocated once" if m["optimizer_state_allocated_once"] else "REALLOCATED"
+    print(
+        f"  optimizer buffers: {ob_early['count']} ({ob_early['bytes']} B) -> "
+        f"{ob_late['count']} ({ob_late['bytes']} B), {once}"
+    )
+    tr = m["traced"]
+    print(
+        f"  tracemalloc over a further {tr['epochs'][1]} epochs: peak {tr['peak_bytes'] / 1024:.0f} KiB; kept after "
+        f"gc {tr['current_bytes'][0]['after_gc']} B at epoch +{tr['epochs'][0]} -> "
+        f"{tr['current_bytes'][1]['after_gc']} B at +{tr['epochs'][1]} (informational: includes bounded caches)"
+    )
+
+
+def print_startup(s: dict[str, Any]) -> None:
+    """Start-up medians, with and without a bytecode cache."""
+    print(f"\nStart-up (fresh interpreter, median of {s['runs']}; target < {s['target_seconds']:g} s with numpy):")
+    settings = {"cached": "with bytecode cache", "without_bytecode_cache": "PYTHONDONTWRITEBYTECODE=1 (as run here)"}
+    for key, label in settings.items():
+        if key not in s:
+            continue
+        x = s[key]
+        smol, np_ = x["smolml"], x["numpy"]
+        print(
+            f"  {label:<40} import smolml_core + lookup {duration(smol['seconds_median']):>9} "
+            f"(numpy alone {duration(np_['seconds_median'])}, SmolML's share {duration(x['smolml_own_seconds'])}); "
+            f"whole process {duration(smol['wall_seconds_median'])}; {smol['modules']} modules"
+            f"{', imports scipy' if smol['imports_scipy'] else ''} -> {'PASS' if x['ok'] else 'MISS'}"
+        )
+
+
+def print_engines(e: dict[str, Any]) -> None:
+    """The scalar engine's throughput, and micrograd's on the same expression."""
+    print("\nScalar engine (bench_engines.py; build the graph and run backward, median):")
+    if "moons_seconds_per_epoch" in e:
+        m = e["moons_seconds_per_epoch"]
+        print(
+            f"  moons epoch: array engine {duration(m['array'])}, scalar engine {duration(m['scalar'])} "
+            f"({m['ratio']:.0f}x)"
+        )
+    throughput = e.get("throughput", {})
+    for name, f in throughput.items():
+        print(f"  {name:<38} {f['nodes']:>7,} nodes {f['nodes_per_second'] / 1e6:7.3f} M nodes/s")
+    ours = throughput.get("relu MLP expression, smolml Value")
+    theirs = throughput.get("relu MLP expression, micrograd Value")
+    if ours and theirs:
+        ratio = ours["nodes_per_second"] / theirs["nodes_per_second"]
+        print(f"  SmolML Value / micrograd Value: {ratio:.2f}x the nodes per second")
+    elif ours:
+        print("  (micrograd not installed: pip install micrograd==0.1.0 to compare)")
