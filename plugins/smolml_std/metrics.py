@@ -52,7 +52,8 @@ def mae(y_pred: np.ndarray, y_true: np.ndarray) -> float:
 
 def rmse(y_pred: np.ndarray, y_true: np.ndarray) -> float:
     """Root mean squared error: sqrt(mean((y_pred - y_true)^2)), in the targets' own units."""
-    return float(np.sqrt(mse(y_pred, y_true)))
+    diff = _difference(y_pred, y_true, "rmse")
+    return float(np.sqrt(np.mean(diff * diff))) if diff.size else float("nan")
 
 
 def r2(y_pred: np.ndarray, y_true: np.ndarray) -> float:

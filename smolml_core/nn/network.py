@@ -153,8 +153,9 @@ class NeuralNetwork:
           ``get_rng()``, so ``set_seed`` repeats a run bit for bit). The epoch's
           loss is the mean over its batches.
         - ``validation_data=(X_val, y_val)``, or ``validation_split``: the
-          fraction of rows, taken from the end of ``X`` and ``y``, held out.
-          Measured after each epoch as ``val_loss`` and ``val_<metric>``.
+          fraction of rows (rounded to whole rows) held out from the end of
+          ``X`` and ``y``, unshuffled. Measured after each epoch's updates as
+          ``val_loss`` and ``val_<metric>``.
         - ``metrics``: names (``"accuracy"``, ``"mae"``...), tables or functions
           ``f(y_pred, y_true) -> float``, computed on the epoch's predictions.
         - ``early_stopping``: an ``EarlyStopping`` or a table of its parameters.

@@ -301,13 +301,14 @@ def _split(
     if not validation_split:
         return X, y, None
     rows = len(X)
-    kept = int(rows * (1 - validation_split))
-    if kept == rows or kept == 0:
+    held = round(rows * validation_split)
+    if held == 0 or held == rows:
         raise ConfigError(
-            f"{validation_split} of {rows} rows leaves {'no validation' if kept == rows else 'no training'} rows; "
+            f"{validation_split} of {rows} rows leaves {'no validation' if held == 0 else 'no training'} rows; "
             "use more data or another fraction",
             path=("validation_split",),
         )
+    kept = rows - held
     return X[:kept], y[:kept], (X[kept:], y[kept:])
 
 
