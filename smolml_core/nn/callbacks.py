@@ -112,11 +112,13 @@ class EarlyStopping(Callback):
         self._reset()
         logged = logs.get("logged")
         if logged is not None and self.monitor not in logged:
-            hint = (
-                "; validation values need validation_data or validation_split"
-                if self.monitor.startswith("val_")
-                else ""
-            )
+            metric = self.monitor.removeprefix("val_")
+            if self.monitor.startswith("val_") and "val_loss" not in logged:
+                hint = "; validation values need validation_data or validation_split"
+            elif metric != "loss" and metric not in logged:
+                hint = f"; add {metric!r} to metrics"
+            else:
+                hint = ""
             raise ConfigError(
                 f"{self.monitor!r} is not logged by this run; the logged values are {', '.join(logged)}{hint}",
                 path=("monitor",),
