@@ -215,7 +215,7 @@ def test_optimizer_keeps_float32(name: str) -> None:
     ],
 )
 def test_optimizer_parameters_are_validated(table) -> None:
-    with pytest.raises(ValueError, match="must be a (finite )?number"):
+    with pytest.raises(ValueError, match=r"must be a (finite )?number"):
         resolve("optimizer", table)
 
 
