@@ -147,7 +147,9 @@ def fit(
         history.interrupted = interrupt.requested
 
     if history.interrupted:
-        _report_interruption(network, history, epochs, checkpoint)
+        saved = checkpoint.interrupted(network) if checkpoint is not None else None
+        if verbose:
+            _report_interruption(network, history, epochs, saved)
     end = {**logs, "epochs_run": history.epochs, "stopped_early": history.stopped_early}
     end.update(interrupted=history.interrupted, verbose=verbose)
     _call(run_callbacks, where, "on_train_end", network, end)
@@ -330,8 +332,7 @@ def _call(callbacks: list[Callback], where: list[str], method: str, *args: Any) 
             raise exc.at(place) from None
 
 
-def _report_interruption(network: NeuralNetwork, history: History, epochs: int, checkpoint: Checkpoint | None) -> None:
-    saved = checkpoint.interrupted(network) if checkpoint is not None else None
+def _report_interruption(network: NeuralNetwork, history: History, epochs: int, saved: Any) -> None:
     where = f"; saved to {saved}" if saved is not None else ""
     sys.stderr.write(
         f"Training interrupted after epoch {history.epochs}/{epochs}: the network keeps the weights of that "

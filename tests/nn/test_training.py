@@ -13,6 +13,7 @@ from smolml_core import (
     TrainingError,
     UnknownComponentError,
     get_rng,
+    load_network,
     lookup,
     set_seed,
 )
@@ -108,6 +109,22 @@ def test_the_same_seed_gives_the_same_weights_bit_for_bit_with_mini_batches() ->
     other = classifier()
     other.train(X, y, epochs=6, verbose=False, batch_size=8, validation_split=0.2)
     assert not same_weights(runs[0][0], other.get_weights())
+
+
+def test_a_run_saved_and_resumed_in_the_middle_matches_one_run_bit_for_bit(tmp_path) -> None:
+    X, y = blobs(30)
+    options = {"verbose": False, "batch_size": 7, "lr_schedule": "exponential_decay", "metrics": ["accuracy"]}
+    set_seed(3)
+    whole = classifier()
+    whole.train(X, y, epochs=6, **options)
+    set_seed(3)
+    first = classifier()
+    first.train(X, y, epochs=4, **options)
+    first.save(tmp_path / "half.npz")
+    set_seed(999)  # loading puts the generator back as it was when saved
+    resumed = load_network(tmp_path / "half.npz")
+    resumed.train(X, y, epochs=2, **options)
+    assert same_weights(whole.get_weights(), resumed.get_weights())
 
 
 def test_a_batch_as_large_as_the_data_is_full_batch_and_draws_nothing() -> None:

@@ -118,7 +118,7 @@ needs_sigint = pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "n
 def test_ctrl_c_finishes_the_epoch_then_stops_cleanly(capsys) -> None:
     weights = Recorder()
     net = classifier()
-    history = net.train(XOR_X, XOR_Y, epochs=20, verbose=False, callbacks=[weights, CtrlC(3)])
+    history = net.train(XOR_X, XOR_Y, epochs=20, print_every=100, callbacks=[weights, CtrlC(3)])
     assert history.interrupted and not history.stopped_early
     assert len(history) == 3 and history.epochs == 3 and net.epochs_trained == 3
     assert same_weights(net.get_weights(), weights.weights[2])
@@ -150,10 +150,14 @@ def test_ctrl_c_in_the_middle_of_an_epoch_lets_its_batches_finish() -> None:
 def test_ctrl_c_saves_the_last_epoch_to_the_checkpoint_path(tmp_path, capsys) -> None:
     net = classifier()
     checkpoint = Checkpoint(tmp_path / "run-{epoch}.npz", every=100)
-    net.train(XOR_X, XOR_Y, epochs=20, verbose=False, checkpoint=checkpoint, callbacks=[CtrlC(2)])
+    net.train(XOR_X, XOR_Y, epochs=20, print_every=100, checkpoint=checkpoint, callbacks=[CtrlC(2)])
     saved = load_network(tmp_path / "run-2.npz")
     assert saved.epochs_trained == 2 and same_weights(saved.get_weights(), net.get_weights())
     assert f"saved to {tmp_path / 'run-2.npz'}" in capsys.readouterr().err
+    quiet = Checkpoint(tmp_path / "quiet.npz", every=100)
+    net.train(XOR_X, XOR_Y, epochs=20, verbose=False, checkpoint=quiet, callbacks=[CtrlC(1)])
+    assert quiet.saved == [tmp_path / "quiet.npz"]  # saved whether or not it is said
+    assert "Training interrupted" not in capsys.readouterr().err
 
 
 @needs_sigint
