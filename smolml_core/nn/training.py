@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,42 +61,25 @@ def fit(
     """Train ``network``; see ``NeuralNetwork.train`` for the arguments."""
     check_count(epochs, "epochs", minimum=0)
     check_count(print_every, "print_every", minimum=1)
-    if batch_size is not None:
-        check_count(batch_size, "batch_size", minimum=1)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise ConfigError(f"must be True or False, got {shuffle!r}", path=("shuffle",))
-    X, y = as_constant(X, "X", network.dtype), as_constant(y, "y", network.dtype)
-    check_rows(X, y)
-    X, y, validation = _split(network, X, y, validation_data, validation_split)
-    metric_fns = resolve_metrics(metrics)
-    schedule = None if lr_schedule is None else resolve_schedule(lr_schedule)
-    run_callbacks = resolve_callbacks(callbacks)
-    where = [f"callbacks[{i}]" for i in range(len(run_callbacks))]
-    if early_stopping is not None:
-        run_callbacks.append(resolve_early_stopping(early_stopping))
-        where.append("early_stopping")
+    run = _Run.prepare(
+        network, X, y, batch_size, shuffle, validation_data, validation_split, metrics, early_stopping, lr_schedule
+    )
+    run.add_callbacks(callbacks, early_stopping)
     if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
         raise ConfigError(f"must be a smolml_core.Checkpoint, got {checkpoint!r}", path=("checkpoint",))
-
-    names = [name for name, _ in metric_fns]
-    logged = ["loss", *names, *(["val_loss", *(f"val_{n}" for n in names)] if validation else []), "lr"]
-    if checkpoint is not None and checkpoint.monitor not in logged:
+    if checkpoint is not None and checkpoint.monitor not in run.logged:
         raise ConfigError(
             f"{checkpoint.monitor!r} is not logged by this run (it needs validation data)",
             path=("checkpoint", "monitor"),
         )
-    rows = len(X)
-    step_size = rows if batch_size is None else min(batch_size, rows)
-    batched = step_size < rows
-    batches = -(-rows // step_size) if rows else 1
-    shown = [key for key in logged if key != "lr" or schedule is not None]
 
     history = History()
     network.history = history
     network.stop_training = False
     optimizer = network.optimizer
     base_lr = optimizer.learning_rate
-    bar = ProgressBar(epochs, batches if batched else 1) if wants_progress_bar(verbose) else None
+    keep = bool(run.metrics)
+    bar = ProgressBar(epochs, run.batches) if wants_progress_bar(verbose) else None
 
     def notice() -> None:
         if bar is not None:
@@ -105,38 +89,37 @@ def fit(
     logs: dict[str, Any] = {}
     with finish_epoch_on_ctrl_c(notice) as interrupt:
         try:
-            begin = {"epochs": epochs, "samples": rows, "batch_size": step_size, "verbose": verbose, "logged": logged}
-            _call(run_callbacks, where, "on_train_begin", network, begin)
+            begin = {"epochs": epochs, "samples": len(run.X), "batch_size": run.batch_size, "verbose": verbose}
+            run.call("on_train_begin", network, {**begin, "logged": run.logged})
             for epoch in range(1, epochs + 1):
-                if schedule is not None:
-                    optimizer.learning_rate = scheduled_rate(schedule, network.epochs_trained, base_lr)
-                if batched:
-                    loss, predicted, targets = _batched_epoch(
-                        network, X, y, epoch, step_size, shuffle, stop_on_nan, bool(metric_fns), bar
-                    )
+                if run.schedule is not None:
+                    optimizer.learning_rate = scheduled_rate(run.schedule, network.epochs_trained, base_lr)
+                if run.batches > 1:
+                    loss, predicted, targets = _batched_epoch(network, run, epoch, stop_on_nan, keep, bar)
                 else:
                     score = checkpoint if checkpoint is not None and checkpoint.monitor == "loss" else None
-                    loss, predicted, targets = _step(network, X, y, epoch, None, stop_on_nan, bool(metric_fns), score)
+                    loss, predicted, targets = _step(network, run.X, run.y, epoch, None, stop_on_nan, keep, score)
                 network.epochs_trained += 1
                 logs = {"loss": loss}
-                if metric_fns:
-                    logs.update(compute_metrics(metric_fns, predicted, targets))  # type: ignore[arg-type]
-                if validation:
-                    logs.update(measure(network, *validation, metric_fns, "val_", f"validation after epoch {epoch}"))
+                if keep:
+                    logs.update(compute_metrics(run.metrics, predicted, targets))  # type: ignore[arg-type]
+                if run.validation is not None:
+                    where = f"validation after epoch {epoch}"
+                    logs.update(measure(network, *run.validation, run.metrics, "val_", where))
                 logs["lr"] = optimizer.learning_rate
-                if run_callbacks:
-                    _call(run_callbacks, where, "on_epoch_end", network, epoch, logs)
+                if run.callbacks:
+                    run.call("on_epoch_end", network, epoch, logs)
                 history.record(logs)
                 if checkpoint is not None:
-                    if batched or checkpoint.monitor != "loss":
+                    if run.batches > 1 or checkpoint.monitor != "loss":
                         checkpoint.epoch_scored(network, logs)
                     checkpoint.epoch_ended(network, epoch)
                 if verbose and epoch % print_every == 0:
                     if bar is not None:
                         bar.clear()
-                    print(_line(epoch, epochs, logs, shown))
+                    print(_line(epoch, epochs, logs, run.shown))
                 if bar is not None:
-                    bar.epoch_done(epoch, {key: logs[key] for key in shown})
+                    bar.epoch_done(epoch, {key: logs[key] for key in run.shown})
                 if network.stop_training or interrupt.requested:
                     break
         finally:
@@ -151,9 +134,85 @@ def fit(
         if verbose:
             _report_interruption(network, history, epochs, saved)
     end = {**logs, "epochs_run": history.epochs, "stopped_early": history.stopped_early}
-    end.update(interrupted=history.interrupted, verbose=verbose)
-    _call(run_callbacks, where, "on_train_end", network, end)
+    run.call("on_train_end", network, {**end, "interrupted": history.interrupted, "verbose": verbose})
     return history
+
+
+@dataclass
+class _Run:
+    """Everything a training run needs, checked and resolved before the first epoch."""
+
+    X: MLArray
+    y: MLArray
+    validation: tuple[MLArray, MLArray] | None
+    batch_size: int
+    batches: int
+    shuffle: bool
+    metrics: list[tuple[str, Metric]]
+    schedule: Any
+    logged: list[str]
+    """The names every epoch logs, in order."""
+    shown: list[str]
+    """The names printed and drawn: all but ``lr``, unless a schedule changes it."""
+    callbacks: list[Callback] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    """Where each callback came from (``callbacks[0]``, ``early_stopping``), for errors."""
+
+    @classmethod
+    def prepare(
+        cls,
+        network: NeuralNetwork,
+        X: Any,
+        y: Any,
+        batch_size: Any,
+        shuffle: Any,
+        validation_data: Any,
+        validation_split: Any,
+        metrics: Any,
+        early_stopping: Any,
+        lr_schedule: Any,
+    ) -> _Run:
+        if batch_size is not None:
+            check_count(batch_size, "batch_size", minimum=1)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ConfigError(f"must be True or False, got {shuffle!r}", path=("shuffle",))
+        X, y = as_constant(X, "X", network.dtype), as_constant(y, "y", network.dtype)
+        check_rows(X, y)
+        X, y, validation = _split(network, X, y, validation_data, validation_split)
+        metric_fns = resolve_metrics(metrics)
+        schedule = None if lr_schedule is None else resolve_schedule(lr_schedule)
+        names = [name for name, _ in metric_fns]
+        logged = ["loss", *names, *(["val_loss", *(f"val_{n}" for n in names)] if validation else []), "lr"]
+        rows = len(X)
+        size = rows if batch_size is None else min(batch_size, rows)  # a batch of every row is full batch
+        return cls(
+            X=X,
+            y=y,
+            validation=validation,
+            batch_size=size,
+            batches=-(-rows // size) if rows else 1,
+            shuffle=bool(shuffle),
+            metrics=metric_fns,
+            schedule=schedule,
+            logged=logged,
+            shown=[key for key in logged if key != "lr" or schedule is not None],
+        )
+
+    def add_callbacks(self, callbacks: Any, early_stopping: Any) -> None:
+        """The callbacks in the order given, then early stopping."""
+        self.callbacks = resolve_callbacks(callbacks)
+        self.places = [f"callbacks[{i}]" for i in range(len(self.callbacks))]
+        if early_stopping is not None:
+            self.callbacks.append(resolve_early_stopping(early_stopping))
+            self.places.append("early_stopping")
+
+    def call(self, method: str, *args: Any) -> None:
+        """Call ``method`` on each callback in order; a ConfigError names the callback."""
+        for callback, place in zip(self.callbacks, self.places, strict=True):
+            try:
+                getattr(callback, method)(*args)
+            except ConfigError as exc:
+                raise exc.at(place) from None
 
 
 # -- one epoch ---------------------------------------------------------------------
@@ -210,20 +269,12 @@ def _where(epoch: int, batch: tuple[int, int] | None) -> str:
 
 
 def _batched_epoch(
-    network: NeuralNetwork,
-    X: MLArray,
-    y: MLArray,
-    epoch: int,
-    batch_size: int,
-    shuffle: bool,
-    stop_on_nan: bool,
-    keep: bool,
-    bar: ProgressBar | None,
+    network: NeuralNetwork, run: _Run, epoch: int, stop_on_nan: bool, keep: bool, bar: ProgressBar | None
 ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """One pass over the rows in batches: the epoch's loss (the batches' mean, weighted by their rows)."""
+    X, y, batch_size, batches = run.X, run.y, run.batch_size, run.batches
     rows = len(X)
-    order = get_rng().permutation(rows) if shuffle else None
-    batches = -(-rows // batch_size)
+    order = get_rng().permutation(rows) if run.shuffle else None
     total = 0.0
     predicted: list[np.ndarray] = []
     targets: list[np.ndarray] = []
@@ -321,15 +372,6 @@ def _line(epoch: int, epochs: int, logs: Mapping[str, float], shown: list[str]) 
     """``Epoch 20/100, Loss: 0.348161``, then the other values, as the seed printed it."""
     extras = "".join(f", {key}: {logs[key]:.6f}" for key in shown if key != "loss")
     return f"Epoch {epoch}/{epochs}, Loss: {logs['loss']:.6f}{extras}"
-
-
-def _call(callbacks: list[Callback], where: list[str], method: str, *args: Any) -> None:
-    """Call ``method`` on each callback in order; a ConfigError names the callback."""
-    for callback, place in zip(callbacks, where, strict=True):
-        try:
-            getattr(callback, method)(*args)
-        except ConfigError as exc:
-            raise exc.at(place) from None
 
 
 def _report_interruption(network: NeuralNetwork, history: History, epochs: int, saved: Any) -> None:
