@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import build_network, load_config
 from ..errors import ConfigError, SmolMLError
+from ..registry import get_registry
 from ..rng import set_seed
+from ..wording import did_you_mean
 from .data import SplitData, check_fit, load_split_data
 from .description import DataDescription, describe
 from .errors import CommandError, blame, reported, write_error
@@ -19,7 +21,7 @@ from .report import default_metrics, format_table, is_class_targets
 from .settings import TRAINING_KEYS, TrainingSettings, check_sections, read_training
 
 if TYPE_CHECKING:
-    from ..nn import NeuralNetwork
+    from ..nn import History, NeuralNetwork
 
 __all__ = ["run_train"]
 
@@ -52,11 +54,9 @@ def run_train(args: argparse.Namespace) -> int:
     with blame(config_path):
         history = _train(network, data, settings, metrics, save_path, verbose)
 
-    interrupted = bool(getattr(history, "interrupted", False))
-    if interrupted:
-        print(f"Interrupted: training stopped after epoch {_epochs_run(history)}; the weights are that epoch's.")
-    elif getattr(history, "stopped_early", False):
-        print(f"Stopped early after epoch {_epochs_run(history)} ({_early_stop_reason(settings)}).")
+    # The trainer has said it (on stderr) if Ctrl-C stopped it; the weights are those of the last whole epoch,
+    # which are measured and saved below as after a complete run.
+    interrupted = history.interrupted
 
     with blame(config_path):
         final = {"train": network.evaluate(data.X_train, data.y_train, metrics=metrics)}
@@ -71,7 +71,7 @@ def run_train(args: argparse.Namespace) -> int:
     if plot_path is not None:
         from ..plotting import plot_training
 
-        history_table: Mapping[str, Any] = getattr(history, "history", {"loss": list(history)})
+        history_table: Mapping[str, Any] = history.history
         boundary = _boundary(network, data)
         with reported():
             _write(
@@ -124,11 +124,22 @@ def _check_monitor(settings: TrainingSettings, metrics: list[str]) -> None:
     name = monitor[4:] if monitor.startswith("val_") else monitor
     if name != "loss" and name not in metrics:
         watchable = [v for m in ["loss", *metrics] for v in (m, f"val_{m}")]
+        if _is_metric(name):
+            fix = f"add {name!r} to training.metrics, or watch one of {', '.join(watchable)}"
+        else:
+            fix = f"it can watch {', '.join(watchable)}"
         raise ConfigError(
-            f"monitors {monitor!r}, which is not computed; watch one of {', '.join(watchable)} "
-            f"or add {name!r} to training.metrics",
+            f"monitors {monitor!r}, which is not computed{did_you_mean(monitor, watchable)}; {fix}",
             path=("training", "early_stopping", "monitor"),
         )
+
+
+def _is_metric(name: str) -> bool:
+    try:
+        get_registry().get("metric", name)
+    except SmolMLError:
+        return False
+    return True
 
 
 def _train(
@@ -138,7 +149,7 @@ def _train(
     metrics: list[str],
     save_path: Path | None,
     verbose: bool,
-) -> Any:
+) -> History:
     checkpoint = None
     if settings.checkpoint_every is not None and save_path is not None:
         from ..nn import Checkpoint
@@ -164,20 +175,6 @@ def _train(
         if exc.path and exc.path[0] in TRAINING_KEYS:  # the trainer refused one of [training]'s values
             exc.at("training")
         raise
-
-
-def _epochs_run(history: Any) -> int:
-    epochs = getattr(history, "epochs", None)
-    return int(epochs) if isinstance(epochs, int) else len(history)
-
-
-def _early_stop_reason(settings: TrainingSettings) -> str:
-    table = settings.early_stopping or {}
-    monitor, patience = table.get("monitor", "val_loss"), table.get("patience", 5)
-    reason = f"{monitor} did not improve for {patience} epochs"
-    if table.get("restore_best_weights", True):
-        reason += "; the weights are those of its best epoch"
-    return reason
 
 
 def _description(data: SplitData) -> DataDescription:
