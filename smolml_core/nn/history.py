@@ -35,16 +35,16 @@ class History(list[float]):
         """Add one epoch's values (``logs["loss"]`` is also appended to the list itself)."""
         self.append(logs["loss"])
         history = self.history
-        for key, value in logs.items():
-            column = history.get(key)
-            if column is None:
-                column = history[key] = [math.nan] * self.epochs
-            column.append(value)
-        self.epochs += 1
-        if len(history) > len(logs):  # a value this epoch did not log
+        if history.keys() == logs.keys():  # the same names as the epochs before: the usual case, kept quick
+            for key, value in logs.items():
+                history[key].append(value)
+        else:
+            for key, value in logs.items():
+                history.setdefault(key, [math.nan] * self.epochs).append(value)
             for column in history.values():
-                if len(column) < self.epochs:
+                if len(column) == self.epochs:  # a name this epoch did not log
                     column.append(math.nan)
+        self.epochs += 1
 
     def best(self, key: str = "loss", mode: str = "min") -> tuple[int, float]:
         """``(epoch, value)`` of the best epoch for ``key`` (epochs count from 1), ignoring nan."""
