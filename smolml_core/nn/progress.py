@@ -25,7 +25,7 @@ SHOW_AFTER = 0.5
 MIN_INTERVAL = 0.1
 """Seconds between redraws."""
 WIDTH = 24
-"""Characters inside the brackets."""
+"""Characters inside the brackets, at most; fewer (down to 10) when the terminal is narrow."""
 
 
 def wants_progress_bar(verbose: bool, stream: TextIO | None = None) -> bool:
@@ -52,6 +52,7 @@ class ProgressBar:
         self._epoch = 1
         self._done = 0
         self._logs: Mapping[str, float] = {}
+        self._drawn = -1
 
     def batch_done(self, epoch: int, batch: int) -> None:
         """Batch ``batch`` (from 1) of ``epoch`` (from 1) has been trained."""
@@ -72,15 +73,19 @@ class ProgressBar:
     def draw(self, now: float | None = None) -> None:
         """Write the bar now."""
         now = time.monotonic() if now is None else now
-        total = self.epochs * self.batches
-        filled = WIDTH if total == 0 else int(WIDTH * self._done / total)
-        bar = "=" * filled + (">" if filled < WIDTH else "") + " " * max(WIDTH - filled - 1, 0)
+        epoch = f"Epoch {self._epoch}/{self.epochs}"
         values = " ".join(f"{key} {_number(value)}" for key, value in self._logs.items())
-        line = f"Epoch {self._epoch}/{self.epochs} [{bar}] {values}  {now - self.started:.1f}s"
+        rest = f"{values}  {now - self.started:.1f}s"
         columns = shutil.get_terminal_size((80, 24)).columns
+        width = min(WIDTH, max(10, columns - 1 - len(epoch) - len(rest) - 4))
+        total = self.epochs * self.batches
+        filled = width if total == 0 else int(width * self._done / total)
+        bar = "=" * filled + (">" if filled < width else "") + " " * max(width - filled - 1, 0)
+        line = f"{epoch} [{bar}] {rest}"
         self.stream.write("\r" + line[: max(columns - 1, 10)] + "\x1b[K")
         self.stream.flush()
         self._shown = True
+        self._drawn = self._done
 
     def clear(self) -> None:
         """Take the bar off its line (before other text is printed there); the next update redraws it."""
@@ -91,12 +96,14 @@ class ProgressBar:
             self._next_draw = min(self._next_draw, time.monotonic())
 
     def close(self) -> None:
-        """Draw the final state, if the bar was ever shown, and end its line."""
-        if self._shown or time.monotonic() >= self.started + SHOW_AFTER:
+        """Leave the final state drawn on its own line, unless the run was too quick to show a bar."""
+        if not self._shown and time.monotonic() < self.started + SHOW_AFTER:
+            return
+        if not self._shown or self._drawn != self._done:
             self.draw()
-            self.stream.write("\n")
-            self.stream.flush()
-            self._shown = False
+        self.stream.write("\n")
+        self.stream.flush()
+        self._shown = False
 
 
 def _number(value: Any) -> str:
