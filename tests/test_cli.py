@@ -228,3 +228,27 @@ def test_digits_reaches_95_percent_on_held_out_test_images(tmp_path, capsys) -> 
 def test_the_tutorial_shows_the_moons_example_as_it_is() -> None:
     tutorial = (ROOT / "docs" / "tutorial.md").read_text()
     assert f"```toml\n{(EXAMPLES / 'moons.toml').read_text()}```" in tutorial
+
+
+def test_a_regression_from_a_csv_file_with_checkpoints(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(60, 2))
+    rows = "\n".join(f"{a:.6f},{b:.6f},{a + 2 * b:.6f}" for a, b in X)
+    (tmp_path / "sums.csv").write_text(f"a,b,total\n{rows}\n")
+    config = tmp_path / "sums.toml"
+    config.write_text(
+        '[network]\nloss_function = "mse"\noptimizer = { type = "adam", learning_rate = 0.05 }\n'
+        '[[network.layers]]\ntype = "dense"\ninput_size = 2\noutput_size = 1\n'
+        '[data]\ncsv = "sums.csv"\ntarget = "total"\n'
+        '[training]\nepochs = 200\nbatch_size = 8\ncheckpoint_every = 50\nsave = "model.npz"\n'
+    )
+    assert main(["train", str(config), "--quiet"]) == 0
+    metrics = _metrics(capsys.readouterr().out)
+    assert set(metrics["test"]) == {"loss", "mae"}  # numbers to predict: mean absolute error by default
+    assert float(metrics["test"]["mae"]) < 0.05
+    assert load_network(tmp_path / "model.npz").epochs_trained == 200
+
+    (tmp_path / "new.csv").write_text("b,a\n1.0,0.5\n")  # by name, in any order
+    assert main(["predict", str(tmp_path / "model.npz"), str(tmp_path / "new.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "prediction" and abs(float(lines[1]) - 2.5) < 0.1
