@@ -85,11 +85,13 @@ def plot_training(
     title: str | None = None,
     final: Mapping[str, Mapping[str, float]] | None = None,
     boundary: DecisionBoundary | None = None,
+    best_epoch: int | None = None,
 ) -> Path:
     """Draw the curves in ``history`` (and ``boundary``, if given) into one image at ``path``; return the path.
 
     ``final`` adds a dashed line per value measured once after training, e.g.
-    ``{"test": {"loss": 0.08, "accuracy": 0.97}}``. The file is written
+    ``{"test": {"loss": 0.08, "accuracy": 0.97}}``; ``best_epoch`` marks the
+    epoch whose weights early stopping restored. The file is written
     atomically, in the format its suffix names (``.png``, ``.svg`` or ``.pdf``).
     """
     target = check_plot_path(path)
@@ -101,7 +103,8 @@ def plot_training(
 
     curves = _curve_panels(history)
     panels: list[Callable[[Any], None]] = [
-        functools.partial(_draw_curves, name=name, history=history, final=final or {}) for name in curves
+        functools.partial(_draw_curves, name=name, history=history, final=final or {}, best_epoch=best_epoch)
+        for name in curves
     ]
     if boundary is not None:
         panels.append(lambda ax: _draw_boundary(ax, boundary))
@@ -122,7 +125,7 @@ def _curve_panels(history: Mapping[str, Sequence[float]]) -> list[str]:
     names = [name for name in history if not name.startswith("val_") and name not in ("loss", "lr")]
     names += [name[4:] for name in history if name.startswith("val_") and name[4:] not in history]
     panels = ["loss", *names] if ("loss" in history or "val_loss" in history) else names
-    lr = [v for v in history.get("lr", []) if v is not None]
+    lr = [v for v in history.get("lr", []) if _finite(v)]
     if lr and min(lr) != max(lr):
         panels.append("lr")
     return panels
@@ -131,7 +134,11 @@ def _curve_panels(history: Mapping[str, Sequence[float]]) -> list[str]:
 _TITLES = {"loss": "Loss", "lr": "Learning rate", "accuracy": "Accuracy", "mae": "Mean absolute error"}
 
 
-def _draw_curves(ax: Any, name: str, history: Mapping[str, Sequence[float]], final: Mapping[str, Any]) -> None:
+def _draw_curves(
+    ax: Any, name: str, history: Mapping[str, Sequence[float]], final: Mapping[str, Any], best_epoch: int | None
+) -> None:
+    from matplotlib.ticker import MaxNLocator  # type: ignore[import-not-found, unused-ignore]
+
     epochs_drawn = 0
     for key, label, colour in ((name, "training", _TRAIN_COLOUR), (f"val_{name}", "validation", _VALIDATION_COLOUR)):
         values = [math.nan if v is None else float(v) for v in history.get(key, [])]
@@ -142,8 +149,11 @@ def _draw_curves(ax: Any, name: str, history: Mapping[str, Sequence[float]], fin
     for split, values in final.items():
         if name in values and math.isfinite(values[name]):
             ax.axhline(values[name], color=_TEST_COLOUR, linestyle="--", label=f"{split} (final): {values[name]:.4g}")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="#777777", linestyle=":", label=f"restored: epoch {best_epoch}")
     ax.set_title(_TITLES.get(name, name))
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if name == "loss" and _all_positive(history, name):
         ax.set_yscale("log")
     ax.grid(True, alpha=0.3)
@@ -153,8 +163,12 @@ def _draw_curves(ax: Any, name: str, history: Mapping[str, Sequence[float]], fin
 
 
 def _all_positive(history: Mapping[str, Sequence[float]], name: str) -> bool:
-    values = [v for key in (name, f"val_{name}") for v in history.get(key, []) if v is not None]
+    values = [v for key in (name, f"val_{name}") for v in history.get(key, []) if _finite(v)]
     return bool(values) and min(values) > 0 and max(values) / min(values) > 20
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
 
 
 def class_labels(y: np.ndarray) -> np.ndarray:

@@ -252,3 +252,25 @@ def test_a_regression_from_a_csv_file_with_checkpoints(tmp_path, capsys) -> None
     assert main(["predict", str(tmp_path / "model.npz"), str(tmp_path / "new.csv")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "prediction" and abs(float(lines[1]) - 2.5) < 0.1
+
+
+def test_early_stopping_restores_the_best_epoch_and_the_plot_marks_it(tmp_path, capsys) -> None:
+    config = _example(tmp_path, "moons.toml", epochs=40)
+    config.write_text(
+        config.read_text().replace(
+            "[training]\n", '[training]\nearly_stopping = { monitor = "val_accuracy", patience = 2 }\n'
+        )
+    )
+    plot = tmp_path / "moons.png" if _has_matplotlib() else None
+    assert main(["train", str(config), "--no-save", *(["--plot", str(plot)] if plot else [])]) == 0
+    out = capsys.readouterr().out
+    stopped = re.search(r"Stopped early after epoch (\d+): val_accuracy has not improved for 2 epochs", out)
+    assert stopped and int(stopped.group(1)) < 40  # watched as higher-is-better without saying mode = "max"
+
+
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -21,7 +21,7 @@ from .report import default_metrics, format_table, is_class_targets
 from .settings import TRAINING_KEYS, TrainingSettings, check_sections, read_training
 
 if TYPE_CHECKING:
-    from ..nn import History, NeuralNetwork
+    from ..nn import EarlyStopping, History, NeuralNetwork
 
 __all__ = ["run_train"]
 
@@ -45,6 +45,7 @@ def run_train(args: argparse.Namespace) -> int:
         check_fit(network, data.X_train, data.y_train, data.class_names)
         metrics = settings.metrics if settings.metrics is not None else default_metrics(data.y_train)
         _check_monitor(settings, metrics)
+        stopper = _early_stopping(settings)
 
     verbose = settings.verbose and not args.quiet
     if verbose:
@@ -52,7 +53,7 @@ def run_train(args: argparse.Namespace) -> int:
         held_out = f" (the last {settings.validation_split:.0%} of the training rows for validation)"
         print(f"Data: {data.describe()}{held_out if settings.validation_split else ''}")
     with blame(config_path):
-        history = _train(network, data, settings, metrics, save_path, verbose)
+        history = _train(network, data, settings, metrics, stopper, save_path, verbose)
 
     # The trainer has said it (on stderr) if Ctrl-C stopped it; the weights are those of the last whole epoch,
     # which are measured and saved below as after a complete run.
@@ -82,6 +83,7 @@ def run_train(args: argparse.Namespace) -> int:
                     title=config_path.name,
                     final={"test": final["test"]} if "test" in final else None,
                     boundary=boundary,
+                    best_epoch=stopper.best_epoch if stopper is not None and stopper.restored else None,
                 ),
             )
         print(f"Wrote the plot to {os.fspath(plot_path)}")
@@ -147,6 +149,7 @@ def _train(
     data: SplitData,
     settings: TrainingSettings,
     metrics: list[str],
+    stopper: EarlyStopping | None,
     save_path: Path | None,
     verbose: bool,
 ) -> History:
@@ -167,7 +170,7 @@ def _train(
             shuffle=settings.shuffle,
             validation_split=settings.validation_split,
             metrics=metrics,
-            early_stopping=settings.early_stopping,
+            early_stopping=stopper,
             lr_schedule=settings.lr_schedule,
             checkpoint=checkpoint,
         )
@@ -175,6 +178,19 @@ def _train(
         if exc.path and exc.path[0] in TRAINING_KEYS:  # the trainer refused one of [training]'s values
             exc.at("training")
         raise
+
+
+def _early_stopping(settings: TrainingSettings) -> EarlyStopping | None:
+    """The early-stopping callback, built now so that a wrong parameter is reported before training."""
+    if settings.early_stopping is None:
+        return None
+    from ..nn import EarlyStopping
+
+    try:
+        # mode "auto": an accuracy is better higher, a loss lower, without the config having to say so
+        return EarlyStopping(**{"mode": "auto", **settings.early_stopping})
+    except SmolMLError as exc:
+        raise exc.at("early_stopping").at("training") from exc.__cause__
 
 
 def _description(data: SplitData) -> DataDescription:

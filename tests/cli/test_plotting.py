@@ -52,7 +52,8 @@ def test_class_labels_from_every_kind_of_target() -> None:
 
 def test_curves_are_drawn_into_a_png(tmp_path) -> None:
     pytest.importorskip("matplotlib")
-    path = plot_training(tmp_path / "curves.png", HISTORY, title="run", final={"test": {"loss": 0.3, "accuracy": 0.9}})
+    final = {"test": {"loss": 0.3, "accuracy": 0.9}}
+    path = plot_training(tmp_path / "curves.png", HISTORY, title="run", final=final, best_epoch=3)
     assert path == tmp_path / "curves.png"
     assert path.read_bytes().startswith(PNG_MAGIC)
     assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]  # no temporary file left behind
