@@ -409,6 +409,8 @@ def _softmax_cross_entropy_vjp_z(g: np.ndarray, ans: np.ndarray, z: Any, y: Any,
     # dL/dz = softmax(z) * (the weight each slice's lse received) - y, each summed back to z's shape
     axis = _from_end(axis, z)
     g = np.expand_dims(g, axis)
+    if np.shape(z) == np.shape(y):  # the usual case, and a quick one: g (softmax(z) sum(y) - y)
+        return g * (_softmax(z, axis) * np.sum(y, axis=axis, keepdims=True) - y)
     full = np.broadcast_shapes(np.shape(z), np.shape(y))
     lse_weight = unbroadcast(np.sum(g * np.broadcast_to(y, full), axis=axis, keepdims=True), _keepdims_shape(z, axis))
     return _softmax(z, axis) * lse_weight - unbroadcast(np.broadcast_to(g * y, full), np.shape(z))
