@@ -76,7 +76,7 @@ def to_dot(
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     names = _label_names(labels)
 
-    order = _topological_order(root)
+    order = root._topological_order()
     if len(order) > max_nodes:
         raise GraphError(
             f"this graph has {len(order)} Values, more than max_nodes={max_nodes}; a drawing that big "
@@ -128,29 +128,6 @@ def write_dot(
     """
     text = to_dot(root, max_nodes=max_nodes, labels=labels, rankdir=rankdir)
     return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
-
-
-def _topological_order(root: Value) -> list[Value]:
-    """Every value ``root`` depends on, inputs before results, with an explicit stack.
-
-    Inputs are visited in the order ``_prev`` lists them, so the order (and with it
-    the node numbering) depends only on the shape of the computation.
-    """
-    order: list[Value] = []
-    visited: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        # Reversed, so that the first input is taken off the stack (and numbered) first.
-        stack.extend((child, False) for child in reversed(node._prev) if id(child) not in visited)
-    return order
 
 
 def _label_names(labels: Mapping[Value, str] | None) -> dict[int, str]:

@@ -221,26 +221,35 @@ class Value:
         steps. Inner nodes show this pass's gradient only. The graph is walked
         with an explicit stack, so chains of any length work.
         """
-        order: list[Value] = []
-        visited: set[int] = set()
-        stack: list[tuple[Value, bool]] = [(self, False)]
-        while stack:
-            node, children_done = stack.pop()
-            if children_done:
-                order.append(node)
-                continue
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in node._prev if id(child) not in visited)
-
+        order = self._topological_order()
         for node in order:
             if node._prev:
                 node.grad = 0.0
         self.grad += 1.0
         for node in reversed(order):
             node._backward()
+
+    def _topological_order(self) -> list[Value]:
+        """Every Value this one depends on, itself last, each after all of its inputs.
+
+        Inputs are visited in the order ``_prev`` lists them, so the order depends
+        only on the shape of the computation (drawings number their boxes by it).
+        """
+        order: list[Value] = []
+        visited: set[int] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            # reversed, so that the first input comes off the stack first
+            stack.extend((child, False) for child in reversed(node._prev) if id(child) not in visited)
+        return order
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
