@@ -274,3 +274,30 @@ def _has_matplotlib() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path) -> None:
+    """``smolml train ... | head``: exit status 141 and no traceback when stdout's reader closes.
+
+    The run prints far more than a pipe buffers (a line per epoch for 5,000 epochs), so
+    the command is certainly still writing when the reader goes away.
+    """
+    config = tmp_path / "long.toml"
+    text = (ROOT / "examples" / "xor.toml").read_text()
+    config.write_text(
+        re.sub(r"(?m)^epochs = .*$", "epochs = 5000", re.sub(r"(?m)^print_every = .*$", "", text)).replace(
+            "[training]", "[training]\nprint_every = 1"
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smolml_core.cli", "train", str(config), "--no-save"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in errors

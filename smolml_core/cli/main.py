@@ -8,6 +8,7 @@ names the file, the place and the fix); 130 interrupted with Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,9 @@ __all__ = ["main"]
 
 INTERRUPTED = 130
 """The shell's status for a command stopped by Ctrl-C (128 + SIGINT)."""
+
+BROKEN_PIPE = 141
+"""The shell's status for a command whose reader went away (128 + SIGPIPE)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nsmolml: interrupted; nothing was saved", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``smolml train ... | head``): stop quietly, as other
+        # command-line tools do, and keep Python from complaining while it exits.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":
