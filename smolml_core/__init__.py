@@ -45,6 +45,8 @@ from .nn import (
     Schedule,
     WeightInitializer,
     fans,
+    is_training,
+    training_mode,
 )
 from .persistence import load_network
 from .registry import (
@@ -98,6 +100,8 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "Schedule",
+    "is_training",
+    "training_mode",
     # registry and plugins
     "KINDS",
     "NETWORK_KINDS",

@@ -5,6 +5,7 @@ from .checkpoint import Checkpoint
 from .history import History
 from .initializer import WeightInitializer, fans
 from .layer import Layer
+from .mode import is_training, training_mode
 from .network import NeuralNetwork
 from .optimizer import Optimizer
 from .schedules import Schedule
@@ -20,4 +21,6 @@ __all__ = [
     "Schedule",
     "WeightInitializer",
     "fans",
+    "is_training",
+    "training_mode",
 ]

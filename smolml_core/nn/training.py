@@ -30,6 +30,7 @@ from .checks import as_constant, check_count, check_rows, loss_value, match_targ
 from .history import History
 from .interrupt import default_notice, finish_epoch_on_ctrl_c
 from .metrics import Metric, compute_metrics, resolve_metrics
+from .mode import training_mode
 from .progress import ProgressBar, wants_progress_bar
 from .schedules import resolve_schedule, scheduled_rate
 
@@ -236,9 +237,10 @@ def _step(
     """
     outputs: list[MLArray] = []
     try:
-        y_pred = network._forward(X, outputs)
-        y = match_targets(y, y_pred)
-        loss = network.loss_function(y_pred, y)
+        with training_mode():
+            y_pred = network._forward(X, outputs)
+            y = match_targets(y, y_pred)
+            loss = network.loss_function(y_pred, y)
     except NumericalError as exc:
         raise NumericalError(f"{_where(epoch, batch)}: {exc}") from exc
     value = loss_value(loss, network.loss_function)
