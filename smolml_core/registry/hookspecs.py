@@ -9,10 +9,12 @@ named after these hooks, declared in its distribution's ``pyproject.toml``::
 SmolML imports it on the first registry lookup and calls each hook once with a
 ``register`` function bound to that kind and that plugin:
 
-    ``register(name: str, obj: object, *, aliases: Iterable[str] = ()) -> None``
+    ``register(name: str, obj: object, *, aliases: Iterable[str] = (), example: dict | None = None) -> None``
 
 ``name`` is the component's snake_case name (looked up case-insensitively),
-``aliases`` are extra short names. Registering a name that another plugin
+``aliases`` are extra short names, and ``example`` holds parameters that
+build a working instance (a layer's sizes), used by the test kit and shown by
+``smolml components show``. Registering a name that another plugin
 already registered is an error naming both plugins.
 
 A component is rebuilt from its name plus JSON-compatible parameters: a class is
@@ -35,7 +37,7 @@ hookimpl = pluggy.HookimplMarker("smolml")
 class Register(Protocol):
     """The ``register`` callable every hook receives."""
 
-    def __call__(self, name: str, obj: Any, *, aliases: Any = ()) -> None: ...
+    def __call__(self, name: str, obj: Any, *, aliases: Any = (), example: Any = None) -> None: ...
 
 
 @hookspec

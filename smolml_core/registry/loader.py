@@ -75,12 +75,15 @@ def load_plugins(
                 obj: Any,
                 *,
                 aliases: Iterable[str] = (),
+                example: Any = None,
                 _kind: str = kind,
                 _plugin: str = impl.plugin_name,
                 _dist: Any = dist_name,
                 _ver: Any = dist_version,
             ) -> None:
-                registry.register(_kind, name, obj, aliases=aliases, plugin=_plugin, distribution=_dist, version=_ver)
+                registry.register(
+                    _kind, name, obj, aliases=aliases, example=example, plugin=_plugin, distribution=_dist, version=_ver
+                )
 
             try:
                 impl.function(register=register)

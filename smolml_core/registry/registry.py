@@ -10,7 +10,7 @@ first lookup, not at import time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +48,8 @@ class Component:
     plugin: str = USER_PLUGIN
     distribution: str | None = None
     version: str | None = None
+    example: Mapping[str, Any] | None = None
+    """Parameters that build a working instance (``{"size": 4}``), for the test kit and the docs."""
 
     @property
     def provider(self) -> str:
@@ -101,6 +103,7 @@ class Registry:
         plugin: str = USER_PLUGIN,
         distribution: str | None = None,
         version: str | None = None,
+        example: Mapping[str, Any] | None = None,
     ) -> Component:
         """Add a component under ``name`` (and ``aliases``) for ``kind``.
 
@@ -119,7 +122,10 @@ class Registry:
                 )
         if not callable(obj):
             raise ConfigError(f"the {kind} registered as {name!r} must be a function or a class, not {obj!r}")
-        entry = Component(kind, name, obj, aliases, plugin, distribution, version)
+        if example is not None and not isinstance(example, Mapping):
+            raise ConfigError(f"the example for {kind} {name!r} must be a dict of parameters, not {example!r}")
+        example = dict(example) if example is not None else None
+        entry = Component(kind, name, obj, aliases, plugin, distribution, version, example)
         table = self._names[kind]
         for label in (name, *aliases):
             held = table.get(label.lower())
@@ -217,14 +223,17 @@ def use_registry(registry: Registry) -> Iterator[Registry]:
         _current = previous
 
 
-def register(kind: str, name: str, obj: Any = None, *, aliases: Iterable[str] = ()) -> Any:
+def register(
+    kind: str, name: str, obj: Any = None, *, aliases: Iterable[str] = (), example: Mapping[str, Any] | None = None
+) -> Any:
     """Register a component from your own code, then use it by name anywhere.
 
     Call it directly, ``register("activation", "swish", swish)``, or use it as a
     decorator, ``@register("activation", "swish")``; either way the object is
-    returned unchanged.
+    returned unchanged. ``example`` holds parameters that build a working
+    instance, for components that need some (a layer's sizes).
     """
     if obj is None:
-        return lambda target: register(kind, name, target, aliases=aliases)
-    get_registry().register(kind, name, obj, aliases=aliases)
+        return lambda target: register(kind, name, target, aliases=aliases, example=example)
+    get_registry().register(kind, name, obj, aliases=aliases, example=example)
     return obj
