@@ -1,9 +1,10 @@
-"""Checks for people who write components: is my gradient right?
+"""Is my gradient right? Autograd against central finite differences.
 
 ``check_gradients(f, *inputs)`` compares the gradients that ``backward()``
 computes for ``f`` with central finite differences, element by element, in
 float64, on either engine. Use it in a plugin's tests the way SmolML's own
-suite does.
+suite does; the component test kit (``kit.py``) uses it for every activation,
+loss and layer it checks.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .array import MLArray
-from .array.scalar import check_engine
+from ..array import MLArray
+from ..array.scalar import check_engine
 
 __all__ = ["check_gradients", "numerical_gradient"]
 
