@@ -61,6 +61,7 @@ from .registry import (
     reference,
     register,
     resolve,
+    scoped_registry,
     use_registry,
 )
 from .rng import get_rng, set_seed
@@ -115,6 +116,7 @@ __all__ = [
     "Configurable",
     "get_registry",
     "use_registry",
+    "scoped_registry",
     # errors
     "SmolMLError",
     "ConfigError",

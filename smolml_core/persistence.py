@@ -289,7 +289,7 @@ def _check_plugins(plugins: list[Any]) -> None:
                 raise ModelFileError(f"plugins[{i}].components must hold [kind, name] pairs, got {item!r}")
             kind, name = item
             try:
-                registry.get(kind, name)
+                registry.get(kind, f"{plugin}:{name}")
             except SmolMLError:
                 missing.append(_missing_component(kind, name, plugin, distribution, version))
     if missing:

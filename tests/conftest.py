@@ -20,5 +20,17 @@ def registry() -> Iterator[smolml_core.Registry]:
 
 
 @pytest.fixture(autouse=True)
+def _no_plugin_settings_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plugin selection and strict mode come from each test, never from the shell that runs the suite."""
+    for variable in (
+        "SMOLML_PLUGINS",
+        "SMOLML_DISABLE_PLUGINS",
+        "SMOLML_DISABLE_PLUGIN_AUTOLOAD",
+        "SMOLML_STRICT_PLUGINS",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _seeded() -> None:
     smolml_core.set_seed(0)

@@ -4,7 +4,17 @@ from .configurable import Configurable
 from .factory import lookup, reference, resolve, to_plain
 from .hookspecs import HOOKS, NETWORK_KINDS, Register, hookimpl, hookspec
 from .loader import ENTRY_POINT_GROUP
-from .registry import KINDS, USER_PLUGIN, Component, Registry, get_registry, register, use_registry
+from .plugins import PluginInfo, PluginProblem
+from .registry import (
+    KINDS,
+    USER_PLUGIN,
+    Component,
+    Registry,
+    get_registry,
+    register,
+    scoped_registry,
+    use_registry,
+)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -14,6 +24,8 @@ __all__ = [
     "USER_PLUGIN",
     "Component",
     "Configurable",
+    "PluginInfo",
+    "PluginProblem",
     "Register",
     "Registry",
     "get_registry",
@@ -23,6 +35,7 @@ __all__ = [
     "reference",
     "register",
     "resolve",
+    "scoped_registry",
     "to_plain",
     "use_registry",
 ]

@@ -167,20 +167,26 @@ def _fits(value: Any, expected: Any) -> bool:
 
 
 def reference(kind: str, obj: Any) -> Any:
-    """Write a component as its name, or as ``{"type": name, **parameters}``."""
+    """Write a component as its name, or as ``{"type": name, **parameters}``.
+
+    The name is the short one unless another plugin provides it too; then it is
+    the qualified ``plugin:name``, so the reference finds this very component.
+    """
     registry = get_registry()
     entry = registry.find_object(obj)
     if entry is not None:
-        return entry.name
+        return registry.name_for(entry)
     if isinstance(obj, functools.partial) and not obj.args:
         entry = registry.find_object(obj.func)
         if entry is not None:
             keywords = _without_default_nones(obj.func, to_plain(obj.keywords))
-            return {"type": entry.name, **keywords} if keywords else entry.name
+            name = registry.name_for(entry)
+            return {"type": name, **keywords} if keywords else name
     entry = registry.find_object(type(obj))
     if entry is not None and hasattr(obj, "get_config"):
         config = _without_default_nones(type(obj), obj.get_config())
-        return {"type": entry.name, **config} if config else entry.name
+        name = registry.name_for(entry)
+        return {"type": name, **config} if config else name
     raise ConfigError(
         f"this {kind} ({obj!r}) is not registered, so it cannot be written down by name; "
         f"register it first, e.g. smolml_core.register({kind!r}, 'my_{kind}', ...)"

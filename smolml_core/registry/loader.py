@@ -2,25 +2,31 @@
 
 Every distribution that declares an entry point in the group ``smolml`` is a
 plugin; the entry point names a module or object carrying ``@hookimpl``
-functions. Each hook of each plugin is called on its own, with a ``register``
-bound to that plugin, so every component knows who provided it.
+functions. Plugins load one at a time, each all or nothing: its module is
+imported, its hook functions checked, then each of its hooks is called with a
+``register`` bound to that plugin and that kind. If any step fails, whatever the
+plugin registered is withdrawn, the failure is recorded with the plugin's name,
+distribution and version, and loading goes on with the next plugin.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from ..errors import PluginError, SmolMLError
 from ..wording import did_you_mean
 from . import hookspecs
 from .hookspecs import HOOKS
+from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem
+from .selection import DISABLE_VARIABLE, Selection
 
 if TYPE_CHECKING:
-    from .registry import Registry
+    from .registry import Component, Registry
 
 __all__ = ["ENTRY_POINT_GROUP", "installed_entry_points", "load_plugins"]
 
@@ -35,10 +41,21 @@ def installed_entry_points() -> list[Any]:
     return sorted(importlib_metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
 
 
+class _Failure(Exception):
+    """One plugin could not be used: carries the problem to record."""
+
+    def __init__(self, stage: str, error: str, hint: str, details: str = "") -> None:
+        super().__init__(error)
+        self.stage, self.error, self.hint, self.details = stage, error, hint, details
+
+
 def load_plugins(
-    registry: Registry, entry_points: Iterable[Any] | Callable[[], Iterable[Any]] | None
+    registry: Registry,
+    entry_points: Iterable[Any] | Callable[[], Iterable[Any]] | None,
+    selection: Selection | None = None,
 ) -> pluggy.PluginManager:
-    """Import every plugin, check its hooks, and call them to fill ``registry``."""
+    """Load every selected plugin into ``registry``, recording each one's outcome there."""
+    selection = selection or Selection()
     manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
     manager.add_hookspecs(hookspecs)
     if entry_points is None:
@@ -46,70 +63,167 @@ def load_plugins(
     elif callable(entry_points):
         entry_points = entry_points()
 
-    origins: dict[str, tuple[str | None, str | None]] = {}
+    seen: set[str] = set()
     for ep in entry_points:
         dist_name, dist_version = _distribution(ep)
-        where = f"plugin {ep.name!r}" + (f" (distribution {dist_name} {dist_version})" if dist_name else "")
+        info = PluginInfo(ep.name, dist_name, dist_version, str(getattr(ep, "value", "")), LOADED)
+        reason = selection.excluded(ep.name)
+        if reason:
+            registry._record_plugin(dataclasses.replace(info, status=DISABLED, reason=reason))
+            continue
+        registered: list[Component] = []
         try:
-            plugin = ep.load()
-        except Exception as exc:
-            raise PluginError(
-                f"{where} could not be imported from {ep.value!r}: {type(exc).__name__}: {exc}. "
-                f"Reinstall or fix that package, or uninstall it"
-            ) from exc
-        _check_hook_names(plugin, where)
-        try:
-            manager.register(plugin, name=ep.name)
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(f"{where} implements a hook wrongly: {exc}") from exc
-        except ValueError as exc:
-            raise PluginError(f"{where} is declared twice: {exc}") from exc
-        origins[ep.name] = (dist_name, dist_version)
-
-    for kind, hook_name in HOOKS.items():
-        for impl in getattr(manager.hook, hook_name).get_hookimpls():
-            dist_name, dist_version = origins.get(impl.plugin_name, (None, None))
-
-            def register(
-                name: str,
-                obj: Any,
-                *,
-                aliases: Iterable[str] = (),
-                example: Any = None,
-                _kind: str = kind,
-                _plugin: str = impl.plugin_name,
-                _dist: Any = dist_name,
-                _ver: Any = dist_version,
-            ) -> None:
-                registry.register(
-                    _kind, name, obj, aliases=aliases, example=example, plugin=_plugin, distribution=_dist, version=_ver
+            if ep.name in seen:
+                raise _Failure(
+                    "import",
+                    f"two installed distributions declare a plugin named {ep.name!r}",
+                    "Uninstall one of them; only the first was loaded",
                 )
-
+            seen.add(ep.name)
+            plugin = _import(ep, dist_name)
+            _check_hook_names(plugin)
+            _add_to_manager(manager, plugin, ep.name)
             try:
-                impl.function(register=register)
-            except SmolMLError:
+                _call_hooks(registry, manager, ep.name, dist_name, dist_version, registered)
+            except _Failure:
+                manager.unregister(name=ep.name)
                 raise
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"
-                ) from exc
+        except _Failure as failure:
+            for entry in reversed(registered):
+                registry._forget(entry)
+            problem = PluginProblem(
+                ep.name, failure.stage, failure.error, failure.hint, dist_name, dist_version, failure.details
+            )
+            lost = tuple((c.kind, label) for c in registered for label in (c.name, *c.aliases))
+            if ep.name in {p.name for p in registry._plugins.values()}:
+                registry._problems.append(problem)  # a second declaration: keep the first plugin's record
+                continue
+            registry._record_plugin(
+                dataclasses.replace(info, status=FAILED, problems=(problem,), would_have_provided=lost), [problem]
+            )
+        else:
+            registry._record_plugin(info)
+
+    if selection.only is not None:
+        installed = {p.lower() for p in registry._plugins}
+        for name in sorted(selection.only - installed):
+            registry._problems.append(
+                PluginProblem(
+                    name,
+                    "selection",
+                    f"{selection.only_source} names {name!r}, but no installed plugin has that name",
+                    f"The installed plugins are: {', '.join(sorted(registry._plugins)) or '(none)'}",
+                )
+            )
     return manager
 
 
-def _check_hook_names(plugin: Any, where: str) -> None:
+def _import(ep: Any, dist_name: str | None) -> Any:
+    """The object an entry point names, or a ``_Failure`` saying why it could not be imported."""
+    try:
+        return ep.load()
+    except (Exception, SystemExit) as exc:
+        disable = f"meanwhile {DISABLE_VARIABLE}={ep.name} leaves it out"
+        package = dist_name or "the package"
+        hint = (
+            f"Fix or reinstall {package} (pip install --force-reinstall {package}), "
+            f"or uninstall it (pip uninstall {package}); {disable}"
+        )
+        if isinstance(exc, ModuleNotFoundError) and exc.name and str(getattr(ep, "value", "")).startswith(exc.name):
+            hint = (
+                f"Its entry point names the module {ep.value!r}, which is not installed: check the "
+                f"[project.entry-points.smolml] table of {package}'s pyproject.toml and reinstall it; {disable}"
+            )
+        raise _Failure(
+            "import",
+            f"could not be imported from {getattr(ep, 'value', '?')!r}: {type(exc).__name__}: {exc}",
+            hint,
+            traceback.format_exc(),
+        ) from exc
+
+
+def _add_to_manager(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    try:
+        manager.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise _Failure(
+            "hooks",
+            f"implements a hook wrongly: {exc}",
+            "Each hook takes exactly one argument, register; see docs/plugin-authors.md",
+        ) from exc
+    except ValueError as exc:
+        raise _Failure("hooks", f"could not be added: {exc}", "Declare the plugin once") from exc
+
+
+def _call_hooks(
+    registry: Registry,
+    manager: pluggy.PluginManager,
+    plugin: str,
+    dist_name: str | None,
+    dist_version: str | None,
+    registered: list[Component],
+) -> None:
+    """Call each of one plugin's hooks, collecting what it registers into ``registered``."""
+    for kind, hook_name in HOOKS.items():
+        for impl in getattr(manager.hook, hook_name).get_hookimpls():
+            if impl.plugin_name != plugin:
+                continue
+
+            register = _registrar(registry, kind, plugin, dist_name, dist_version, registered)
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                raise _Failure(
+                    "register",
+                    f"failed in {hook_name}: {type(exc).__name__}: {exc}",
+                    "Nothing it registered is kept. Fix the hook (the traceback is in `smolml plugins --traceback`) "
+                    f"or report it to the plugin's authors; meanwhile {DISABLE_VARIABLE}={plugin} leaves it out",
+                    traceback.format_exc(),
+                ) from exc
+
+
+def _registrar(
+    registry: Registry,
+    kind: str,
+    plugin: str,
+    dist_name: str | None,
+    dist_version: str | None,
+    registered: list[Component],
+) -> Callable[..., None]:
+    """The ``register`` one hook receives: bound to its kind and plugin, remembering what it adds."""
+
+    def register(name: str, obj: Any, *, aliases: Iterable[str] = (), example: Any = None) -> None:
+        entry = registry.register(
+            kind,
+            name,
+            obj,
+            aliases=aliases,
+            example=example,
+            plugin=plugin,
+            distribution=dist_name,
+            version=dist_version,
+        )
+        registered.append(entry)
+
+    return register
+
+
+def _check_hook_names(plugin: Any) -> None:
     """Refuse hook-like functions that SmolML would silently never call."""
+    hooks = ", ".join(HOOKS.values())
     for attr, value in inspect.getmembers(plugin):
         if not attr.startswith(_HOOK_PREFIX) or not callable(value):
             continue
         marked = hasattr(value, f"{ENTRY_POINT_GROUP}_impl")
         if attr not in HOOKS.values():
             if marked or attr.startswith("smolml_register"):
-                raise PluginError(
-                    f"{where} defines {attr!r}, which is not a SmolML hook"
-                    f"{did_you_mean(attr, HOOKS.values())}; the hooks are: {', '.join(HOOKS.values())}"
+                raise _Failure(
+                    "hooks",
+                    f"defines {attr!r}, which is not a SmolML hook{did_you_mean(attr, HOOKS.values())}",
+                    f"Rename it to one of the hooks: {hooks}",
                 )
         elif not marked:
-            raise PluginError(f"{where} defines {attr!r} without marking it; decorate it with @smolml_core.hookimpl")
+            raise _Failure("hooks", f"defines {attr!r} without marking it", "Decorate it with @smolml_core.hookimpl")
 
 
 def _distribution(ep: Any) -> tuple[str | None, str | None]:

@@ -3,21 +3,28 @@
 Names are kept per kind (activation, loss, optimizer, initializer, layer; and
 metric, schedule, callback for training runs) and looked up case-insensitively,
 aliases included. Each entry remembers which plugin, and which installed
-distribution, provided it. Plugins are discovered from entry points on the
-first lookup, not at import time.
+distribution, provided it, and can always be reached by its qualified name
+``plugin:name``. A short name that two plugins provide is ambiguous: looking it
+up is an error that lists both qualified names, so no plugin silently shadows
+another. Plugins are discovered from entry points on the first lookup, not at
+import time; one that fails is reported and left out, and the rest keep working.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError, DuplicateComponentError, UnknownComponentError
+from ..errors import ConfigError, DuplicateComponentError, PluginError, UnknownComponentError
 from ..wording import a_or_an, did_you_mean
 from .hookspecs import HOOKS, NETWORK_KINDS
+from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem
+from .selection import Selection, strict_from_environment
 
 __all__ = [
     "KINDS",
@@ -27,6 +34,7 @@ __all__ = [
     "Registry",
     "get_registry",
     "register",
+    "scoped_registry",
     "use_registry",
 ]
 
@@ -52,6 +60,11 @@ class Component:
     """Parameters that build a working instance (``{"size": 4}``), for the test kit and the docs."""
 
     @property
+    def qualified_name(self) -> str:
+        """``plugin:name``, which finds this component even when another plugin uses the same short name."""
+        return f"{self.plugin}:{self.name}"
+
+    @property
     def provider(self) -> str:
         """Who provided it, for messages: plugin name and distribution."""
         if self.plugin == USER_PLUGIN:
@@ -65,13 +78,30 @@ class Registry:
     """Components by kind and name, filled from plugins on first use.
 
     ``entry_points`` replaces the installed entry points (group ``smolml``),
-    which is how tests give a registry exactly the plugins they want.
+    which is how tests give a registry exactly the plugins they want. ``only``,
+    ``disable`` and ``autoload`` choose among them, and ``strict=True`` makes
+    any plugin problem an error; each defaults to its environment variable
+    (see ``smolml_core.registry.selection``).
     """
 
-    def __init__(self, entry_points: Iterable[Any] | Callable[[], Iterable[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        entry_points: Iterable[Any] | Callable[[], Iterable[Any]] | None = None,
+        *,
+        strict: bool | None = None,
+        only: Iterable[str] | None = None,
+        disable: Iterable[str] | None = None,
+        autoload: bool | None = None,
+    ) -> None:
         self._entry_points = entry_points
-        self._names: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
+        self._choice = (only, disable, autoload)
+        self.strict = strict
+        """True: plugin problems raise ``PluginError``; None: ask ``SMOLML_STRICT_PLUGINS`` when loading."""
+        self._short: dict[str, dict[str, list[Component]]] = {kind: {} for kind in KINDS}
+        self._qualified: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
         self._by_object: dict[int, Component] = {}
+        self._plugins: dict[str, PluginInfo] = {}
+        self._problems: list[PluginProblem] = []
         self._loaded = False
         self._loading = False
         self.plugin_manager: Any = None
@@ -79,17 +109,38 @@ class Registry:
     # -- discovery -----------------------------------------------------------
 
     def load(self) -> None:
-        """Discover and register the plugins once (later calls do nothing)."""
+        """Discover and register the plugins once; in strict mode, raise while any plugin has a problem."""
+        self._ensure_loaded()
+        if self.strict and not self._loading:
+            self.check()
+
+    def _ensure_loaded(self) -> None:
         if self._loaded or self._loading:
             return
         from .loader import load_plugins
 
         self._loading = True
         try:
-            self.plugin_manager = load_plugins(self, self._entry_points)
+            selection = Selection.build(*self._choice)
+            self.plugin_manager = load_plugins(self, self._entry_points, selection)
             self._loaded = True
         finally:
             self._loading = False
+        if self.strict is None:
+            self.strict = strict_from_environment()
+
+    def check(self) -> None:
+        """Raise ``PluginError`` describing every plugin problem, if there is any (what strict mode does)."""
+        problems = self.problems()
+        if problems:
+            listed = "\n".join(f"  - {problem}" for problem in problems)
+            count = f"{len(problems)} plugin problem{'s' if len(problems) > 1 else ''}"
+            raise PluginError(f"{count} (strict mode):\n{listed}")
+
+    def _record_plugin(self, info: PluginInfo, problems: Iterable[PluginProblem] = ()) -> None:
+        """Called by the loader once per entry point, after loading, failing or skipping it."""
+        self._plugins[info.name] = info
+        self._problems.extend(problems)
 
     # -- adding --------------------------------------------------------------
 
@@ -107,72 +158,107 @@ class Registry:
     ) -> Component:
         """Add a component under ``name`` (and ``aliases``) for ``kind``.
 
-        A name another plugin already holds is refused with both providers
-        named. Registering again from your own code replaces your earlier entry,
-        so re-running a script or notebook cell works.
+        A plugin may use a short name another plugin uses too: both stay
+        reachable by their qualified names, and the short name becomes an
+        error listing them. Your own code may not take a plugin's name, but
+        registering one of its own names again replaces the earlier entry, so
+        re-running a script or a notebook cell works.
         """
         self.load()
         self._check_kind(kind)
         aliases = (aliases,) if isinstance(aliases, str) else tuple(aliases)
-        for label in (name, *aliases):
+        labels = (name, *aliases)
+        for label in labels:
             if not isinstance(label, str) or not _NAME.fullmatch(label):
                 raise ConfigError(
                     f"{label!r} cannot name {a_or_an(kind)}: use letters, digits, '_', '-' or '.', "
                     "starting with a letter or '_'"
                 )
-        if not callable(obj):
-            raise ConfigError(f"the {kind} registered as {name!r} must be a function or a class, not {obj!r}")
+        if len({label.lower() for label in labels}) < len(labels):
+            raise ConfigError(f"the {kind} {name!r} lists the same name twice among its name and aliases {labels}")
+        _check_contract(kind, name, obj)
         if example is not None and not isinstance(example, Mapping):
             raise ConfigError(f"the example for {kind} {name!r} must be a dict of parameters, not {example!r}")
         example = dict(example) if example is not None else None
         entry = Component(kind, name, obj, aliases, plugin, distribution, version, example)
-        table = self._names[kind]
-        for label in (name, *aliases):
-            held = table.get(label.lower())
-            if held is not None and not (held.plugin == plugin == USER_PLUGIN):
-                raise DuplicateComponentError(
-                    f"{kind} {label!r} is registered twice: by {held.provider} and by {entry.provider}; "
-                    "rename one of them (or uninstall one of the plugins)"
-                )
-        for label in (name, *aliases):
-            replaced = table.get(label.lower())
-            if replaced is not None:
-                self._forget(replaced)
-            table[label.lower()] = entry
+        short = self._short[kind]
+        replaced: list[Component] = []
+        for label in labels:
+            for held in short.get(label.lower(), ()):
+                if held.plugin == plugin == USER_PLUGIN:
+                    replaced.append(held)
+                elif held.plugin == plugin:
+                    raise DuplicateComponentError(
+                        f"{entry.provider} registers the {kind} {label!r} twice; each name and alias may be "
+                        "registered once per plugin"
+                    )
+                elif plugin == USER_PLUGIN:
+                    raise DuplicateComponentError(
+                        f"{kind} {label!r} is registered twice: by {held.provider} and by {entry.provider}; "
+                        f"choose another name for yours ({held.qualified_name!r} is the plugin's)"
+                    )
+        for old in replaced:
+            self._forget(old)
+        for label in labels:
+            short.setdefault(label.lower(), []).append(entry)
+            self._qualified[kind][f"{plugin}:{label}".lower()] = entry
         self._by_object.setdefault(id(obj), entry)
         return entry
 
     def _forget(self, entry: Component) -> None:
-        table = self._names[entry.kind]
+        """Withdraw ``entry`` under every one of its names."""
         for label in (entry.name, *entry.aliases):
-            if table.get(label.lower()) is entry:
-                del table[label.lower()]
+            holders = self._short[entry.kind].get(label.lower(), [])
+            if entry in holders:
+                holders.remove(entry)
+                if not holders:
+                    del self._short[entry.kind][label.lower()]
+            if self._qualified[entry.kind].get(f"{entry.plugin}:{label}".lower()) is entry:
+                del self._qualified[entry.kind][f"{entry.plugin}:{label}".lower()]
         if self._by_object.get(id(entry.obj)) is entry:
             del self._by_object[id(entry.obj)]
+            for other in self._entries():
+                if other.obj is entry.obj:
+                    self._by_object[id(other.obj)] = other
+                    break
 
     # -- looking up ----------------------------------------------------------
 
     def get(self, kind: str, name: str) -> Component:
-        """The component registered as ``name`` (any case, or an alias)."""
+        """The component registered as ``name``: any case, an alias, or qualified as ``plugin:name``."""
         self.load()
         self._check_kind(kind)
         if not isinstance(name, str):
             raise ConfigError(f"{a_or_an(kind)} name must be a string, not {name!r}")
-        entry = self._names[kind].get(name.lower())
-        if entry is None:
+        if ":" in name:
+            entry = self._qualified[kind].get(name.lower())
+            if entry is None:
+                raise self._unknown_qualified(kind, name)
+            return entry
+        holders = self._short[kind].get(name.lower())
+        if not holders:
             raise self._unknown(kind, name)
-        return entry
+        if len(holders) > 1:
+            raise self._ambiguous(kind, name, holders)
+        return holders[0]
 
     def components(self, kind: str | None = None) -> list[Component]:
-        """Every registered component (of one kind, if given), each listed once, by name."""
+        """Every registered component (of one kind, if given), each listed once, by name then plugin."""
         self.load()
-        kinds = KINDS if kind is None else (self._check_kind(kind),)
-        unique = {id(c): c for k in kinds for c in self._names[k].values()}
-        return sorted(unique.values(), key=lambda c: (KINDS.index(c.kind), c.name))
+        return self._listing(KINDS if kind is None else (self._check_kind(kind),))
+
+    def _listing(self, kinds: Iterable[str] = KINDS) -> list[Component]:
+        unique = {id(c): c for k in kinds for c in self._qualified[k].values()}
+        return sorted(unique.values(), key=lambda c: (KINDS.index(c.kind), c.name, c.plugin))
 
     def names(self, kind: str) -> list[str]:
-        """The registered names (not aliases) of one kind, sorted."""
-        return [c.name for c in self.components(kind)]
+        """The names (not aliases) of one kind, sorted; a short name two plugins share is given qualified."""
+        return sorted(self.name_for(c) for c in self.components(kind))
+
+    def name_for(self, entry: Component) -> str:
+        """The shortest name that finds ``entry``: its own name, or ``plugin:name`` when that is ambiguous."""
+        holders = self._short[entry.kind].get(entry.name.lower(), [])
+        return entry.name if holders == [entry] else entry.qualified_name
 
     def find_object(self, obj: Any) -> Component | None:
         """The component whose registered object *is* ``obj``, if any."""
@@ -182,22 +268,151 @@ class Registry:
     def __iter__(self) -> Iterator[Component]:
         return iter(self.components())
 
+    def _entries(self) -> Iterator[Component]:
+        for table in self._qualified.values():
+            yield from table.values()
+
+    # -- plugins -------------------------------------------------------------
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin found (loaded, failed or disabled), then your own code's components, if any."""
+        self._ensure_loaded()
+        collisions = self._collision_problems()
+        infos = []
+        for info in self._plugins.values():
+            components = tuple(c for c in self._listing() if c.plugin == info.name)
+            clashes = tuple(p for p in collisions if p.plugin == info.name)
+            infos.append(dataclasses.replace(info, components=components, problems=info.problems + clashes))
+        own = tuple(c for c in self._listing() if c.plugin == USER_PLUGIN)
+        if own:
+            infos.append(PluginInfo(USER_PLUGIN, None, None, "", LOADED, own))
+        return infos
+
+    def problems(self) -> list[PluginProblem]:
+        """Everything that went wrong while loading plugins, and every short name two plugins share."""
+        self._ensure_loaded()
+        return [*self._problems, *self._collision_problems()]
+
+    def _collision_problems(self) -> list[PluginProblem]:
+        problems = []
+        for kind in KINDS:
+            for label, holders in sorted(self._short[kind].items()):
+                if len(holders) < 2:
+                    continue
+                qualified = [f"{h.plugin}:{label}" for h in holders]
+                for holder in holders:
+                    problems.append(
+                        PluginProblem(
+                            plugin=holder.plugin,
+                            stage="collision",
+                            error=f"the {kind} name {label!r} is provided by {len(holders)} plugins "
+                            f"({', '.join(qualified)})",
+                            hint="Configs must use the qualified name they mean; or disable one plugin "
+                            "(SMOLML_DISABLE_PLUGINS)",
+                            distribution=holder.distribution,
+                            version=holder.version,
+                        )
+                    )
+        return problems
+
+    # -- copies ----------------------------------------------------------------
+
+    def copy(self) -> Registry:
+        """An independent registry holding the same components (plugins loaded first)."""
+        self.load()
+        twin = copy.copy(self)
+        twin._short = {
+            kind: {label: list(holders) for label, holders in table.items()} for kind, table in self._short.items()
+        }
+        twin._qualified = {kind: dict(table) for kind, table in self._qualified.items()}
+        twin._by_object = dict(self._by_object)
+        twin._plugins = dict(self._plugins)
+        twin._problems = list(self._problems)
+        return twin
+
     # -- messages ------------------------------------------------------------
 
     def _check_kind(self, kind: str) -> str:
-        if kind not in self._names:
+        if kind not in self._short:
             hint = did_you_mean(kind, KINDS)
             raise ConfigError(f"there is no component kind {kind!r}{hint}; the kinds are {', '.join(KINDS)}")
         return kind
 
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:
-        labels = sorted(self._names[kind])
+        labels = sorted(self._short[kind])
         known = ", ".join(self.names(kind)) or "(none registered)"
-        return UnknownComponentError(
-            f"unknown {kind} {name!r}{did_you_mean(name.lower(), labels)}; available: {known}",
-            kind=kind,
-            name=name,
+        message = f"unknown {kind} {name!r}{did_you_mean(name.lower(), labels)}; available: {known}"
+        return UnknownComponentError(message + self._missing_plugins_note(kind, name), kind=kind, name=name)
+
+    def _unknown_qualified(self, kind: str, name: str) -> UnknownComponentError:
+        plugin, _, short = name.partition(":")
+        info = next((p for p in self._plugins.values() if p.name.lower() == plugin.lower()), None)
+        if plugin.lower() == USER_PLUGIN:
+            info = PluginInfo(USER_PLUGIN, None, None, "", LOADED)
+        if info is None:
+            plugins = ", ".join(sorted(self._plugins)) or "(none)"
+            message = f"unknown {kind} {name!r}: there is no plugin {plugin!r}; the plugins are {plugins}"
+        elif info.status != LOADED:
+            message = f"unknown {kind} {name!r}: {info.description} {_not_loaded(info)}"
+        else:
+            own = sorted(c.name for c in self._qualified[kind].values() if c.plugin == info.name)
+            provided = ", ".join(own) or f"no {kind}"
+            message = (
+                f"unknown {kind} {name!r}{did_you_mean(short.lower(), own)}: {info.description} provides {provided}"
+            )
+        return UnknownComponentError(message, kind=kind, name=name)
+
+    def _ambiguous(self, kind: str, name: str, holders: list[Component]) -> DuplicateComponentError:
+        listed = ", ".join(f"{h.plugin}:{name.lower()} from {h.provider}" for h in holders)
+        first = f"{holders[0].plugin}:{name.lower()}"
+        return DuplicateComponentError(
+            f"the {kind} name {name!r} is ambiguous: {len(holders)} plugins provide it ({listed}); "
+            f"write the qualified name you mean, e.g. {first!r}, or disable one plugin with SMOLML_DISABLE_PLUGINS"
         )
+
+    def _missing_plugins_note(self, kind: str, name: str) -> str:
+        """Why a name may be missing: a failed plugin registered it before failing, or some plugin is not loaded."""
+        for info in self._plugins.values():
+            if (kind, name.lower()) in {(k, n.lower()) for k, n in info.would_have_provided}:
+                return f". It comes from {info.description}, which {_not_loaded(info)}"
+        absent = [p for p in self._plugins.values() if p.status != LOADED]
+        if not absent:
+            return ""
+        listed = "; ".join(f"{p.description} {_not_loaded(p)}" for p in absent)
+        return f". Not loaded, so it may come from one of these: {listed}"
+
+
+def _not_loaded(info: PluginInfo) -> str:
+    if info.status == DISABLED:
+        return f"is not loaded ({info.reason})"
+    if info.status == FAILED and info.problems:
+        return f"failed to load ({info.problems[0].error}); run `smolml plugins` for details"
+    return "is not loaded"
+
+
+def _check_contract(kind: str, name: str, obj: Any) -> None:
+    """Refuse a component that cannot work as its kind: not callable, or a class that is not the kind's subclass."""
+    if not callable(obj):
+        raise ConfigError(f"the {kind} registered as {name!r} must be a function or a class, not {obj!r}")
+    base = _contract_class(kind)
+    if base is not None and not (isinstance(obj, type) and issubclass(obj, base)):
+        raise ConfigError(
+            f"the {kind} registered as {name!r} must be a subclass of smolml_core.{base.__name__}, not {obj!r}"
+        )
+
+
+def _contract_class(kind: str) -> type | None:
+    """The base class a kind's components must extend (None for the kinds that are plain functions)."""
+    from ..nn import Callback, Layer, Optimizer, Schedule, WeightInitializer
+
+    bases: dict[str, type] = {
+        "optimizer": Optimizer,
+        "initializer": WeightInitializer,
+        "layer": Layer,
+        "schedule": Schedule,
+        "callback": Callback,
+    }
+    return bases.get(kind)
 
 
 _current: Registry | None = None
@@ -221,6 +436,17 @@ def use_registry(registry: Registry) -> Iterator[Registry]:
         yield registry
     finally:
         _current = previous
+
+
+@contextmanager
+def scoped_registry() -> Iterator[Registry]:
+    """A temporary copy of the registry in use: register freely inside the ``with`` block; it is all undone after.
+
+    Everything already registered stays available inside, so a test or a
+    notebook cell can add a component, use it by name, and leave nothing behind.
+    """
+    with use_registry(get_registry().copy()) as registry:
+        yield registry
 
 
 def register(

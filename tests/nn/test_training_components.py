@@ -404,6 +404,6 @@ def test_a_misspelled_training_hook_is_refused() -> None:
     from smolml_core import PluginError
 
     module = plugin_module("typo", smolml_register_metric=hookimpl(lambda register: None))
-    registry = Registry([FakeEntryPoint("typo", module)])
+    registry = Registry([FakeEntryPoint("typo", module)], strict=True)
     with pytest.raises(PluginError, match=r"did you mean 'smolml_register_metrics'"), use_registry(registry):
         lookup("metric", "accuracy")
