@@ -46,7 +46,7 @@ def smolml_register_initializers(register: Register) -> None:
 
 @hookimpl
 def smolml_register_layers(register: Register) -> None:
-    register("dense", layers.DenseLayer, aliases=["dense_layer"])
+    register("dense", layers.DenseLayer, aliases=["dense_layer"], example={"input_size": 3, "output_size": 2})
 
 
 @hookimpl
@@ -69,4 +69,4 @@ def smolml_register_schedules(register: Register) -> None:
 @hookimpl
 def smolml_register_callbacks(register: Register) -> None:
     register("early_stopping", EarlyStopping)
-    register("csv_logger", callbacks.CSVLogger)
+    register("csv_logger", callbacks.CSVLogger, example={"path": "training_log.csv"})
