@@ -1,0 +1,51 @@
+"""Every test gets a fresh registry holding the installed plugins plus this one, and a fixed seed.
+
+The tests run whether or not smolml-extras is installed. When it is not, the
+package folder goes on ``sys.path`` and its entry point is added to the
+installed ones, so SmolML loads it exactly as it would load the installed
+distribution: by importing ``smolml_extras.plugin`` and calling its hooks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+
+import pytest
+
+import smolml_core
+
+PLUGIN_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _entry_points() -> list[EntryPoint]:
+    installed = list(entry_points(group="smolml"))
+    if any(ep.name == "extras" for ep in installed):
+        return installed
+    if importlib.util.find_spec("smolml_extras") is None:
+        sys.path.insert(0, str(PLUGIN_ROOT))
+    return [*installed, EntryPoint(name="extras", value="smolml_extras.plugin", group="smolml")]
+
+
+ENTRY_POINTS = _entry_points()
+
+
+@pytest.fixture(autouse=True)
+def registry() -> Iterator[smolml_core.Registry]:
+    """A registry of its own for each test, so nothing one test registers reaches another."""
+    with smolml_core.use_registry(smolml_core.Registry(entry_points=ENTRY_POINTS)) as fresh:
+        yield fresh
+
+
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    smolml_core.set_seed(0)
+
+
+@pytest.fixture(params=smolml_core.ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn: numpy arrays, then ``Value`` objects."""
+    return str(request.param)
