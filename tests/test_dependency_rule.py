@@ -12,6 +12,8 @@ import smolml_core
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_PACKAGES = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()}
 PUBLIC_CORE_MODULES = {"smolml_core", "smolml_core.registry", "smolml_core.testing"}
+# Plugin packages that live in a distribution of their own, like a third party's
+SEPARATE_PLUGIN_PACKAGES = [ROOT / "plugins" / "smolml-extras" / "smolml_extras"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -33,8 +35,10 @@ def test_core_imports_no_plugin() -> None:
 
 
 def test_plugins_use_only_public_core_modules() -> None:
-    for package in PLUGIN_PACKAGES:
-        for path in (ROOT / "plugins" / package).rglob("*.py"):
+    packages = [ROOT / "plugins" / package for package in PLUGIN_PACKAGES] + SEPARATE_PLUGIN_PACKAGES
+    for package in packages:
+        assert (package / "__init__.py").exists(), f"{package.relative_to(ROOT)} is not a package"
+        for path in package.rglob("*.py"):
             for module in imported_modules(path):
                 if module.startswith("smolml_core"):
                     assert module in PUBLIC_CORE_MODULES, f"{path.relative_to(ROOT)} imports {module}"
