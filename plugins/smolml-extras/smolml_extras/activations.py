@@ -52,8 +52,11 @@ def softplus(x: MLArray, beta: float = 1.0) -> MLArray:
     max(z, 0) + log(1 + e^-|z|): the exponential never sees a positive number,
     so no input overflows, and a large z gives z exactly. (Writing it with
     ``abs`` instead would give a slope of 0 at exactly z = 0 rather than 1/2.)
-    For z below about -37, 1 + e^z rounds to 1 and the value to 0, an absolute
-    error under 1e-16; the gradient stays exact. beta must be > 0.
+    ``MLArray`` has no log1p, so 1 + e^-|z| is rounded before the logarithm:
+    every value is within about 2e-16 of the true one (absolute), which for
+    very negative z is a loss of relative precision (below z = -37 the value
+    rounds to 0, where the truth is under 1e-16). The gradient is exact
+    everywhere. beta must be > 0.
     """
     beta = positive(beta, "beta")
     z = x if beta == 1.0 else beta * x

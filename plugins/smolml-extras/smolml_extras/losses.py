@@ -34,7 +34,7 @@ def hinge_loss(y_pred: MLArray, y_true: Any) -> MLArray:
         where = tuple(int(i) for i in np.argwhere(unexpected)[0])
         raise ConfigError(
             f"hinge_loss needs class labels 0/1 or -1/1 as targets, but the target at index {where} is "
-            f"{labels[where]!r}; use it for binary classification only"
+            f"{float(labels[where])!r}; use it for binary classification only"
         )
     return (1.0 - y_pred * signs.astype(y_pred.dtype)).relu().mean()
 
