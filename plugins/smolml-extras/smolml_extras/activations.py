@@ -52,11 +52,11 @@ def softplus(x: MLArray, beta: float = 1.0) -> MLArray:
     max(z, 0) + log(1 + e^-|z|): the exponential never sees a positive number,
     so no input overflows, and a large z gives z exactly. (Writing it with
     ``abs`` instead would give a slope of 0 at exactly z = 0 rather than 1/2.)
-    ``MLArray`` has no log1p, so 1 + e^-|z| is rounded before the logarithm:
-    every value is within about 2e-16 of the true one (absolute), which for
-    very negative z is a loss of relative precision (below z = -37 the value
-    rounds to 0, where the truth is under 1e-16). The gradient is exact
-    everywhere. beta must be > 0.
+    ``MLArray`` has no log1p, so 1 + e^-|z| is rounded before the logarithm,
+    which costs up to about 1e-16 in absolute terms: nothing for z > -1, but
+    for very negative z, where the true value is tiny, only a few digits are
+    right (below z = -37 the value is 0 instead of less than 1e-16). The
+    gradient is exact everywhere. beta must be > 0.
     """
     beta = positive(beta, "beta")
     z = x if beta == 1.0 else beta * x
