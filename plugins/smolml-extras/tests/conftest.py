@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import smolml_core
+from smolml_core.testing import kit_cases
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,3 +50,11 @@ def _seeded() -> None:
 def engine(request: pytest.FixtureRequest) -> str:
     """Each engine in turn: numpy arrays, then ``Value`` objects."""
     return str(request.param)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``kit_case``: one case of SmolML's component test kit per extras component and check."""
+    if "kit_case" in metafunc.fixturenames:
+        with smolml_core.use_registry(smolml_core.Registry(entry_points=ENTRY_POINTS)):
+            cases = kit_cases("extras")
+        metafunc.parametrize("kit_case", cases, ids=str)
