@@ -74,3 +74,36 @@ def readme(session: nox.Session) -> None:
     """Install as the README says, in a fresh environment, and train the example network."""
     session.install(".[datasets]")
     session.run("smolml", "train", "examples/moons.toml")
+
+
+@nox.session(reuse_venv=False)
+def extras(session: nox.Session) -> None:
+    """The smolml-extras plugin as its users get it: installed beside SmolML, trained by name, tested.
+
+    Always in a new environment (``reuse_venv=False`` wins over ``-r``), so nothing an earlier
+    run installed can hide a packaging mistake. SmolML and then the plugin are installed from
+    their folders as built wheels, not in editable mode: the plugin works only if its own
+    pyproject.toml lists its package and declares its ``smolml`` entry point. Then ``smolml train``
+    runs the plugin's example config, which picks every extra component by name (the model is
+    saved in the session's temporary folder, not beside the config), pytest runs the plugin's
+    tests against the installed copies, and ``pytest --smolml-kit extras`` runs the component
+    test kit on everything the installed plugin registers, found by its entry point as in any
+    user's project (``-m smolml_kit`` keeps only the kit's items). Arguments after ``--`` go to
+    the first pytest run.
+    """
+    session.install(".[datasets]", "pytest")
+    session.install("./plugins/smolml-extras")
+    model = f"{session.create_tmp()}/moons_extras.npz"
+    session.run("smolml", "train", "plugins/smolml-extras/examples/moons_extras.toml", "--save", model)
+    session.run("pytest", "-p", "no:cacheprovider", "plugins/smolml-extras/tests", *session.posargs)
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--smolml-kit",
+        "extras",
+        "-m",
+        "smolml_kit",
+        "-rs",
+        "plugins/smolml-extras/tests",
+    )
