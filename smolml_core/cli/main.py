@@ -1,8 +1,13 @@
 """The ``smolml`` command's entry point: the arguments, and how every failure becomes one line and an exit status.
 
-Exit statuses: 0 done; 1 training failed (the loss stopped being finite); 2 a
+Exit statuses: 0 done; 1 training failed (the loss stopped being finite), or
+``plugins --check`` found a problem, or ``components`` matched nothing; 2 a
 mistake in the command line, a config, a data or a model file (the message
-names the file, the place and the fix); 130 interrupted with Ctrl-C.
+names the file, the place and the fix), or a plugin problem in strict mode;
+130 interrupted with Ctrl-C.
+
+Every command module is imported only when its command runs, so that
+``smolml plugins`` does not pay for what ``smolml train`` needs.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .errors import CommandError
+from ..errors import PluginError
+from .errors import USAGE, CommandError
 
 __all__ = ["main"]
 
@@ -26,7 +32,8 @@ BROKEN_PIPE = 141
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smolml",
-        description="Train small neural networks described in TOML or JSON files, then evaluate and use them.",
+        description="Train small neural networks described in TOML or JSON files, then evaluate and use them; "
+        "list the installed plugins and the components they provide.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -70,13 +77,56 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("csv", metavar="CSV", help="the rows to predict, with a header row")
     predict.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of to standard output")
     predict.add_argument("--target", metavar="COLUMN", help="a column of CSV to leave out (the answers, if present)")
+
+    plugins = commands.add_parser(
+        "plugins",
+        help="list the installed plugins, what each provides, and what went wrong",
+        description="List every plugin found through the 'smolml' entry points: its distribution and version, "
+        "its entry point, whether it loaded, failed or was disabled, the components it registered per kind, "
+        "and each problem with what to do about it.",
+    )
+    plugins.add_argument("--json", action="store_true", help="print a JSON document instead (see docs/cli.md)")
+    plugins.add_argument("--traceback", action="store_true", help="show the full traceback of each problem")
+    plugins.add_argument("--check", action="store_true", help="exit with status 1 if there is any plugin problem")
+
+    components = commands.add_parser(
+        "components",
+        help="list the registered components, or show one in detail",
+        usage="smolml components [KIND] [PATTERN] [--json]\n       smolml components show KIND NAME [--json]",
+        description="List the components the plugins registered, optionally of one KIND (activation, loss, "
+        "optimizer, initializer, layer, metric, schedule, callback) and matching a shell-style PATTERN "
+        "('*relu*', case-insensitive, tried on the name, each alias and plugin:name). A single word that is not "
+        "a kind is the pattern. 'show KIND NAME' prints one component: its signature, the parameters a config "
+        "may set, a config line, its documentation and where its source is. Exit status 1 when nothing matches.",
+    )
+    components.add_argument("words", nargs="*", metavar="ARGUMENT", help="[KIND] [PATTERN], or show KIND NAME")
+    components.add_argument("--json", action="store_true", help="print a JSON document instead (see docs/cli.md)")
     return parser
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line; ``components``' words may come before and after its options."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "components" and not any(word.startswith("-") for word in extra):
+        args.words = [*args.words, *extra]  # ``components activation --json 're*'``
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``smolml`` command; return its exit status."""
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     try:
+        if args.command == "plugins":
+            from .plugins import run_plugins
+
+            return run_plugins(args)
+        if args.command == "components":
+            from .components import run_components
+
+            return run_components(args)
         if args.command == "train":
             from .train import run_train
 
@@ -91,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"smolml: {exc}", file=sys.stderr)
         return exc.status
+    except PluginError as exc:
+        # Strict mode (SMOLML_STRICT_PLUGINS=1) with a plugin problem: one line per problem, no traceback.
+        print(f"smolml: error: {exc}", file=sys.stderr)
+        return USAGE
     except KeyboardInterrupt:
         print("\nsmolml: interrupted; nothing was saved", file=sys.stderr)
         return INTERRUPTED
