@@ -3,7 +3,7 @@
 ``smolml components [KIND] [PATTERN]`` prints a table (kind, name, aliases,
 provider, the docstring's first line); PATTERN is a shell-style wildcard
 matched, without regard to case, against the name, each alias and the
-qualified ``plugin:name``. A single word that is not a kind is the pattern.
+qualified ``plugin:name`` when PATTERN holds a ``:``. A single word that is not a kind is the pattern.
 Nothing matching is exit status 1, as for ``grep``.
 
 ``smolml components show KIND NAME`` prints one component: where it comes
@@ -81,10 +81,17 @@ def _kind_and_pattern(words: Sequence[str]) -> tuple[str | None, str | None]:
 # -- the list ----------------------------------------------------------------
 
 
-def matches(registry: Registry, component: Component, pattern: str) -> bool:
-    """Whether ``pattern`` matches the component's name, an alias, or its qualified name (any case)."""
+def matches(component: Component, pattern: str) -> bool:
+    """Whether ``pattern`` matches the component's name or an alias (any case); or, with a ``:``, ``plugin:name``.
+
+    The qualified names are tried only for a pattern holding a ``:``
+    (``std:*``, ``*:relu``), so that ``s*`` means the names starting with s
+    rather than everything from a plugin whose name does.
+    """
     pattern = pattern.lower()
-    names = (component.name, *component.aliases, component.qualified_name, registry.name_for(component))
+    names = [component.name, *component.aliases]
+    if ":" in pattern:
+        names = [f"{component.plugin}:{name}" for name in names]
     return any(fnmatch.fnmatchcase(name.lower(), pattern) for name in names)
 
 
@@ -106,7 +113,7 @@ def _list(kind: str | None, pattern: str | None, *, as_json: bool) -> int:
     registry = loaded_registry()
     found = registry.components(kind)
     if pattern is not None:
-        found = [c for c in found if matches(registry, c, pattern)]
+        found = [c for c in found if matches(c, pattern)]
     rows = [component_row(registry, c) for c in found]
     if as_json:
         print(json.dumps({"format": FORMAT, "kind": kind, "pattern": pattern, "components": rows}, indent=2))

@@ -95,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         usage="smolml components [KIND] [PATTERN] [--json]\n       smolml components show KIND NAME [--json]",
         description="List the components the plugins registered, optionally of one KIND (activation, loss, "
         "optimizer, initializer, layer, metric, schedule, callback) and matching a shell-style PATTERN "
-        "('*relu*', case-insensitive, tried on the name, each alias and plugin:name). A single word that is not "
-        "a kind is the pattern. 'show KIND NAME' prints one component: its signature, the parameters a config "
-        "may set, a config line, its documentation and where its source is. Exit status 1 when nothing matches.",
+        "('*relu*', case-insensitive, tried on the name and each alias; 'std:*' on plugin:name). A single "
+        "word that is not a kind is the pattern. 'show KIND NAME' prints one component: its signature, the "
+        "parameters a config may set, a config line, its documentation and where its source is. "
+        "Exit status 1 when nothing matches.",
     )
     components.add_argument("words", nargs="*", metavar="ARGUMENT", help="[KIND] [PATTERN], or show KIND NAME")
     components.add_argument("--json", action="store_true", help="print a JSON document instead (see docs/cli.md)")
