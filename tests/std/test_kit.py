@@ -1,0 +1,44 @@
+"""Every standard component passes the component test kit, through its public API.
+
+The standard components are a plugin like any other, so they are held to
+what the kit asks of any plugin. The expected skips are listed per kind, so a
+check that stops applying (a layer whose width the kit can no longer tell,
+say) fails here instead of passing quietly.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from smolml_core import Component, Registry, use_registry
+from smolml_core.testing import CHECKS, check_component, plugin_components
+
+_STANDARD = Registry([EntryPoint(name="std", value="smolml_std.plugin", group="smolml")])
+
+with use_registry(_STANDARD):
+    STANDARD = plugin_components("std")
+
+NOT_APPLICABLE = {
+    "activation": {"shape_errors"},
+    "loss": set(),
+    "layer": set(),
+    "optimizer": {"gradients[array]", "gradients[scalar]", "shape_errors"},
+    "initializer": {"gradients[array]", "gradients[scalar]", "shape_errors"},
+    "metric": {"gradients[array]", "gradients[scalar]", "shape_errors"},
+    "schedule": {"gradients[array]", "gradients[scalar]", "shape_errors"},
+    "callback": {"gradients[array]", "gradients[scalar]", "determinism", "shape_errors"},
+}
+
+
+def test_every_kind_is_represented() -> None:
+    assert {c.kind for c in STANDARD} == set(NOT_APPLICABLE)
+
+
+@pytest.mark.parametrize("component", STANDARD, ids=lambda c: f"{c.kind}:{c.name}")
+def test_standard_component_passes_the_kit(component: Component) -> None:
+    outcomes = check_component(component.kind, component)
+    skipped = {check for check, outcome in outcomes.items() if outcome.startswith("not applicable: ")}
+    assert set(outcomes) == set(CHECKS)
+    assert skipped == NOT_APPLICABLE[component.kind], outcomes
