@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -248,10 +249,20 @@ def _details_text(d: dict[str, Any]) -> str:
     if source["file"] is None:
         lines += _field("source", source["note"] or "not available")
     else:
-        lines += _field("source", f"{source['file']}:{source['line']}" if source["line"] else source["file"])
+        path = _shorter(source["file"])
+        lines += _field("source", f"{path}:{source['line']}" if source["line"] else path)
     doc = d["doc"] or "(no docstring)"
     lines += ["", *(f"  {text}".rstrip() for text in doc.splitlines())]
     return "\n".join(lines)
+
+
+def _shorter(path: str) -> str:
+    """``path`` relative to the current folder when it lies inside it (as in a source checkout), else unchanged."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
+        return path
+    return path if relative.startswith(os.pardir) else relative
 
 
 def _parameters_text(d: dict[str, Any]) -> str:
