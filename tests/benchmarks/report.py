@@ -170,7 +170,7 @@ def print_memory(m: dict[str, Any]) -> None:
 
 
 def print_startup(s: dict[str, Any]) -> None:
-    """Start-up medians, with and without a bytecode cache."""
+    """Start-up medians, phase by phase, with and without a bytecode cache."""
     print(f"\nStart-up (fresh interpreter, median of {s['runs']}; target < {s['target_seconds']:g} s with numpy):")
     settings = {"cached": "with bytecode cache", "without_bytecode_cache": "PYTHONDONTWRITEBYTECODE=1 (as run here)"}
     for key, label in settings.items():
@@ -178,8 +178,22 @@ def print_startup(s: dict[str, Any]) -> None:
             continue
         x = s[key]
         smol, np_ = x["smolml"], x["numpy"]
+        print(f"  {label}:")
+        if "import_seconds" in x:  # figures written before the phases were timed apart have only the total
+            share = x["import_seconds"] - x["numpy_seconds"]
+            rows = [
+                (
+                    "import smolml_core",
+                    x["import_seconds"],
+                    f"numpy alone {duration(x['numpy_seconds'])}, SmolML's share {duration(share)}",
+                ),
+                ("first lookup (find + load plugins)", x["first_lookup_seconds"], ""),
+                ("  entry-point discovery alone", x["discovery_seconds"], "installed_entry_points(), own process"),
+            ]
+            for name, seconds, note in rows:
+                print(f"    {name:<36} {duration(seconds):>9}{'  (' + note + ')' if note else ''}")
         print(
-            f"  {label:<40} import smolml_core + lookup {duration(smol['seconds_median']):>9} "
+            f"    {'import + first lookup':<36} {duration(smol['seconds_median']):>9}  "
             f"(numpy alone {duration(np_['seconds_median'])}, SmolML's share {duration(x['smolml_own_seconds'])}); "
             f"whole process {duration(smol['wall_seconds_median'])}; {smol['modules']} modules"
             f"{', imports scipy' if smol['imports_scipy'] else ''} -> {'PASS' if x['ok'] else 'MISS'}"
