@@ -350,8 +350,10 @@ def determinism(subject: Subject, seed: int = domains.SEED) -> None:
     set_seed(seed)
     second = subject.build()
     if kind == "layer":
-        for (name, a), b in zip(first.parameters().items(), second.parameters().values(), strict=False):
-            if a.shape != b.shape or not np.array_equal(a.numpy(), b.numpy()):
+        params_a, params_b = first.parameters(), second.parameters()
+        for name in {**params_a, **params_b}:
+            a, b = params_a.get(name), params_b.get(name)
+            if a is None or b is None or a.shape != b.shape or not np.array_equal(a.numpy(), b.numpy()):
                 raise Problem(
                     f"two builds after set_seed({seed}) start with different values of parameter {name!r}",
                     "draw starting values from smolml_core.get_rng() or through a WeightInitializer, "
@@ -455,16 +457,16 @@ def _probe(kind: str, obj: Any, subject: Subject, *, training: bool) -> list[np.
     set_seed(domains.SEED + 1)
     if kind == "activation":
         x = domains.activation_input()
-        return [guarded(f"calling it on shape {x.shape}", lambda: obj(MLArray(x)).numpy())]
+        return [guarded(f"calling it on shape {x.shape}", lambda: _numbers(obj(MLArray(x))))]
     if kind in ("loss", "metric"):
         y_pred, y_true = domains.loss_inputs()
         if kind == "metric":
-            return [np.asarray(guarded(_loss_call(y_pred, y_true), lambda: obj(y_pred, y_true)), dtype=float)]
-        out = guarded(_loss_call(y_pred, y_true), lambda: obj(MLArray(y_pred), MLArray(y_true, requires_grad=False)))
-        return [np.asarray(out.numpy())]
+            return [guarded(_loss_call(y_pred, y_true, "numpy arrays"), lambda: _numbers(obj(y_pred, y_true)))]
+        call = _loss_call(y_pred, y_true)
+        return [guarded(call, lambda: _numbers(obj(MLArray(y_pred), MLArray(y_true, requires_grad=False))))]
     if kind == "initializer":
         rng = np.random.default_rng(domains.SEED)
-        return [np.asarray(guarded("sample((4, 3), rng)", lambda: obj.sample((4, 3), rng)))]
+        return [guarded("sample((4, 3), rng)", lambda: _numbers(obj.sample((4, 3), rng)))]
     if kind == "optimizer":
         if isinstance(obj, Optimizer):
             obj.reset()  # each probe starts with no momentum or step count
@@ -473,8 +475,13 @@ def _probe(kind: str, obj: Any, subject: Subject, *, training: bool) -> list[np.
         return [np.asarray(_rates(obj), dtype=object)]
     if kind == "layer":
         X = domains.layer_input(input_width(obj, subject.params) or domains.DEFAULT_WIDTH)
-        return [_forward(obj, MLArray(X), training).numpy()]
+        return [_numbers(_forward(obj, MLArray(X), training))]
     return []
+
+
+def _numbers(result: Any) -> np.ndarray:
+    """The numbers of a component's result, an ``MLArray`` or anything numpy can read, in float64."""
+    return np.asarray(result.numpy() if isinstance(result, MLArray) else result, dtype=np.float64)
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
