@@ -91,6 +91,12 @@ def extras(session: nox.Session) -> None:
     user's project (``-m smolml_kit`` keeps only the kit's items). Arguments after ``--`` go to
     the first pytest run.
     """
+    import shutil
+
+    # pip builds each wheel in its source folder, and setuptools packs whatever an earlier build left in
+    # build/lib, even modules deleted since: start from clean folders, as a user's fresh checkout would.
+    for folder in ("build", "plugins/smolml-extras/build"):
+        shutil.rmtree(folder, ignore_errors=True)
     session.install(".[datasets]", "pytest")
     session.install("./plugins/smolml-extras")
     model = f"{session.create_tmp()}/moons_extras.npz"
