@@ -128,6 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .components import run_components
 
             return run_components(args)
+        from .loading import loaded_registry
+
+        # Every other command needs the plugins: load them first, so that in strict mode a plugin problem
+        # is reported as itself (one line per problem) rather than from wherever the first name is looked up.
+        loaded_registry()
         if args.command == "train":
             from .train import run_train
 

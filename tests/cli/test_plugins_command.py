@@ -236,6 +236,29 @@ def test_strict_mode_still_lists_everything(capsys, monkeypatch) -> None:
     assert json.loads(out)["summary"]["failed"] == 1
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "examples/xor.toml"],
+        ["evaluate", "model.npz", "examples/xor.toml"],
+        ["predict", "model.npz", "rows.csv"],
+        ["components"],
+        ["components", "show", "optimizer", "adam"],
+    ],
+)
+def test_strict_mode_stops_the_other_commands_with_one_line_per_problem(capsys, monkeypatch, argv) -> None:
+    monkeypatch.setenv("SMOLML_STRICT_PLUGINS", "1")
+    with installed(*STD, broken_import(), half_done()):
+        status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0] == "smolml: error: 2 plugin problems (strict mode):"
+    assert lines[1].startswith("  - plugin 'broken' (distribution smolml-broken 0.3): could not be imported")
+    assert lines[2].startswith("  - plugin 'half' (distribution smolml-half 2.1): failed in smolml_register_layers")
+    assert "`smolml plugins` lists every plugin" in lines[3]
+    assert len(lines) == 4
+
+
 def test_a_plugin_that_ends_the_program_does_not_crash_the_command(capsys) -> None:
     @hookimpl
     def smolml_register_activations(register):
