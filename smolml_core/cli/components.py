@@ -51,7 +51,7 @@ def run_components(args: argparse.Namespace) -> int:
     if len(words) > 2:
         raise CommandError(f"error: too many arguments ({' '.join(words)}); usage: {_USAGE}")
     kind, pattern = _kind_and_pattern(words)
-    return _list(kind, pattern, as_json=args.json)
+    return _list(kind, pattern, as_json=args.json, lone_word=len(words) == 1)
 
 
 def as_kind(word: str) -> str | None:
@@ -110,7 +110,7 @@ def component_row(registry: Registry, component: Component) -> dict[str, Any]:
     }
 
 
-def _list(kind: str | None, pattern: str | None, *, as_json: bool) -> int:
+def _list(kind: str | None, pattern: str | None, *, as_json: bool, lone_word: bool = False) -> int:
     registry = loaded_registry()
     found = registry.components(kind)
     if pattern is not None:
@@ -120,17 +120,18 @@ def _list(kind: str | None, pattern: str | None, *, as_json: bool) -> int:
         print(json.dumps({"format": FORMAT, "kind": kind, "pattern": pattern, "components": rows}, indent=2))
         return 0 if rows else FAILED
     if not rows:
-        raise CommandError(_nothing_found(kind, pattern), FAILED)
+        raise CommandError(_nothing_found(kind, pattern, lone_word), FAILED)
     print(_table(rows))
     return 0
 
 
-def _nothing_found(kind: str | None, pattern: str | None) -> str:
+def _nothing_found(kind: str | None, pattern: str | None, lone_word: bool) -> str:
+    """What to say when nothing is found; a lone word close to a kind's name was probably meant as the kind."""
     what = kind or "component"
     if pattern is None:
         return f"no {what} is registered; `smolml plugins` shows which plugins loaded and what went wrong"
     text = f"no {what} matches {pattern!r}"
-    close_kind = did_you_mean(pattern.lower(), KINDS) if kind is None else ""
+    close_kind = did_you_mean(pattern.lower(), KINDS) if lone_word and kind is None else ""
     if close_kind:
         text += close_kind.replace("did you mean", "did you mean the kind")
     elif not any(char in pattern for char in "*?["):

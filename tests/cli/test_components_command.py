@@ -168,6 +168,9 @@ def test_nothing_matching_is_status_1(capsys) -> None:
         status, out, err = run(capsys, "components", "activatons")
         assert status == 1
         assert "no component matches 'activatons' (did you mean the kind 'activation'?)" in err
+        status, out, err = run(capsys, "components", "all", "layer*")
+        assert status == 1
+        assert err == "smolml: no component matches 'layer*'; `smolml components` lists them all\n"
         status, out, _ = run(capsys, "components", "nothing*", "--json")
     assert status == 1
     assert json.loads(out)["components"] == []
