@@ -1,8 +1,9 @@
-"""Development tasks: ``nox -s tests lint`` is what CI runs; the rest on demand.
+"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds ``extras`` and ``readme``.
 
 Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
-marked slow), crosscheck (against PyTorch), bench (speed and memory figures), readme (the README's first
-command in a fresh environment).
+marked slow), crosscheck (against PyTorch), bench (speed and memory figures), extras (the
+smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
+readme (the README's first command in a fresh environment).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ MICROGRAD = "micrograd==0.1.0"  # the reference scalar engine, for nodes per sec
 def tests(session: nox.Session) -> None:
     """The default test suite (fast; slow checks excluded)."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-m", "not slow and not crosscheck", *session.posargs)
+    session.run("pytest", "-m", "not slow and not crosscheck and not installed", *session.posargs)
 
 
 @nox.session
@@ -88,8 +89,10 @@ def extras(session: nox.Session) -> None:
     saved in the session's temporary folder, not beside the config), pytest runs the plugin's
     tests against the installed copies, and ``pytest --smolml-kit extras`` runs the component
     test kit on everything the installed plugin registers, found by its entry point as in any
-    user's project (``-m smolml_kit`` keeps only the kit's items). Arguments after ``--`` go to
-    the first pytest run.
+    user's project (``-m smolml_kit`` keeps only the kit's items). All of it runs beside
+    ``tests/fixtures/smolml-broken``, two plugins that fail on purpose; ``tests/installed``
+    then checks that they are reported and that everything else works. Arguments after ``--``
+    go to the first pytest run.
     """
     import shutil
 
@@ -99,6 +102,8 @@ def extras(session: nox.Session) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     session.install(".[datasets]", "pytest")
     session.install("./plugins/smolml-extras")
+    # A deliberately broken plugin beside it: everything below must work regardless.
+    session.install("./tests/fixtures/smolml-broken")
     model = f"{session.create_tmp()}/moons_extras.npz"
     session.run("smolml", "train", "plugins/smolml-extras/examples/moons_extras.toml", "--save", model)
     session.run("pytest", "-p", "no:cacheprovider", "plugins/smolml-extras/tests", *session.posargs)
@@ -113,3 +118,5 @@ def extras(session: nox.Session) -> None:
         "-rs",
         "plugins/smolml-extras/tests",
     )
+    session.run("smolml", "plugins")
+    session.run("pytest", "-p", "no:cacheprovider", "-m", "installed", "tests/installed")
