@@ -9,10 +9,12 @@ component: it is read with ``inspect`` only.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import math
 import numbers
+import os
 import re
 import reprlib
 import types
@@ -67,12 +69,20 @@ class Parameter:
     """The default as shown: its TOML form when it has one, else Python's repr; None when required."""
 
 
+def _underlying(obj: Any) -> Any:
+    """The function a ``functools.partial`` wraps (which has the docs and the source), else ``obj``."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    return obj
+
+
 def docstring(obj: Any) -> str:
     """The object's own docstring, cleaned of its indentation ("" when it has none).
 
     ``inspect.getdoc`` would fall back to a base class's docstring, which
     describes the contract rather than this component.
     """
+    obj = _underlying(obj)
     doc = getattr(obj, "__doc__", None)
     if not isinstance(doc, str) and not isinstance(obj, (type, types.FunctionType)):
         doc = getattr(type(obj), "__doc__", None)  # a callable instance: its class tells what it is
@@ -119,8 +129,9 @@ class _Shown:
 def signature_text(component: Component) -> str:
     """How to call it: ``Adam(learning_rate: float = 0.01, ...)`` for a class (no self), the whole signature else."""
     obj = component.obj
-    name = getattr(obj, "__name__", None) or type(obj).__name__
-    signature = _signature(obj)
+    underlying = _underlying(obj)
+    name = getattr(underlying, "__name__", None) or type(underlying).__name__
+    signature = _signature(obj)  # a partial's own: without the arguments it binds
     if signature is None:
         return f"{name}(...)"
     shown = [
@@ -253,7 +264,8 @@ def config_line(component: Component, registry: Registry) -> str:
 
 def source_location(obj: Any) -> tuple[str | None, int | None, str]:
     """Where the component is defined: file, first line, and "" or why that is not known."""
-    target = inspect.unwrap(obj) if isinstance(obj, types.FunctionType) else obj
+    target = _underlying(obj)
+    target = inspect.unwrap(target) if isinstance(target, types.FunctionType) else target
     if not isinstance(target, (type, types.FunctionType, types.MethodType, types.ModuleType)):
         target = type(target)  # a callable instance: its class
     try:
@@ -262,6 +274,8 @@ def source_location(obj: Any) -> tuple[str | None, int | None, str]:
         return None, None, f"not available ({exc})"
     if path is None:
         return None, None, "not available (no source file)"
+    if not os.path.isfile(path):  # typed at the prompt or run from standard input: "<stdin>"
+        return None, None, f"not available (defined in {path})"
     try:
         line = inspect.getsourcelines(target)[1]
     except (OSError, TypeError, IndexError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import json
@@ -355,3 +356,25 @@ def test_show_unknown_names_and_kinds(capsys) -> None:
         status, _, err = run(capsys, "components", "show", "optimiser", "adam")
     assert status == 2
     assert err.startswith("smolml: error: there is no component kind 'optimiser' (did you mean 'optimizer'?)")
+
+
+def test_show_a_partial_and_a_function_typed_at_the_prompt(capsys) -> None:
+    namespace: dict[str, Any] = {}
+    exec(
+        compile('def gained(x, *, gain: float = 1.0):\n    "Scale by gain."\n    return x\n', "<stdin>", "exec"),
+        namespace,
+    )
+    with installed(*STD):
+        register("activation", "gained", namespace["gained"])
+        register("activation", "doubled", functools.partial(namespace["gained"], gain=2.0))
+        status, out, _ = run(capsys, "components", "show", "activation", "doubled")
+        assert status == 0
+        f = fields(out)
+        assert f["signature"] == "gained(x, *, gain: float = 2.0)"  # the bound value is the new default
+        assert f["config"].splitlines()[0] == 'activation_function = { type = "doubled", gain = 2.0 }'
+        assert f["source"].startswith("not available (")
+        assert out.rstrip().endswith("  Scale by gain.")  # the wrapped function's docstring, not partial's
+        status, out, _ = run(capsys, "components", "show", "activation", "gained", "--json")
+    assert status == 0
+    source = json.loads(out)["source"]
+    assert (source["file"], source["line"]) == (None, None) and source["note"].startswith("not available (")
