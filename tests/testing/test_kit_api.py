@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from smolml_core import Registry, get_rng, is_training, set_seed, use_registry
+from smolml_core import Registry, get_rng, hookimpl, is_training, set_seed, use_registry
 from smolml_core.testing import (
     CHECKS,
     KitCase,
@@ -19,8 +19,8 @@ from smolml_core.testing import (
     run_check,
 )
 
-from ..registry.fakes import FakeEntryPoint
-from .broken import registry_with_broken
+from ..registry.fakes import FakeEntryPoint, plugin_module
+from .broken import PLUGIN, STANDARD, registry_with_broken
 
 
 @pytest.fixture(autouse=True)
@@ -116,3 +116,20 @@ def test_kit_cases_give_one_case_per_component_and_check() -> None:
     with pytest.raises(AssertionError, match="failed the kit's 'shape_errors' check"):
         case.run()
     assert [c.check for c in kit_cases("broken", kinds=["metric"], checks=["sanity"])] == ["sanity"]
+
+
+def test_a_short_name_two_plugins_share_is_checked_by_its_qualified_name() -> None:
+    @hookimpl
+    def smolml_register_activations(register) -> None:
+        register("softsign", twin_softsign)
+
+    def twin_softsign(x):
+        """Softsign again, from a second plugin: f(x) = x / (1 + |x|)."""
+        return x / (1 + x.abs())
+
+    twin = plugin_module("twin", smolml_register_activations=smolml_register_activations)
+    with use_registry(Registry([STANDARD, FakeEntryPoint("broken", PLUGIN), FakeEntryPoint("twin", twin)])):
+        [entry] = plugin_components("twin")
+        assert entry.qualified_name == "twin:softsign"
+        assert check_component("activation", entry)["rebuild"] == "passed"
+        assert check_component("activation", "broken:softsign")["rebuild"] == "passed"
