@@ -79,17 +79,21 @@ class Subject:
         try:
             return resolve(self.kind, ref)
         except Exception as exc:
-            if self.params:
-                fix = (
-                    "fix the parameters"
-                    if self.params_given
-                    else "fix the example= given to register(...): it must build a working instance"
-                )
-            else:
-                needed = ", ".join(f"{name!r}: ..." for name in _required_parameters(self.component.obj))
+            missing = [name for name in _required_parameters(self.component.obj) if name not in self.params]
+            example = ", ".join(f"{name!r}: ..." for name in missing)
+            if missing and not self.params_given:
                 fix = (
                     "pass example={...} to register(...) with parameters that build a working instance, "
-                    f"e.g. register({self.component.name!r}, ..., example={{{needed or '...'}}})"
+                    f"e.g. register({self.component.name!r}, ..., example={{{example}}})"
+                )
+            elif self.params_given:
+                fix = "fix the parameters" + (f"; they lack {', '.join(map(repr, missing))}" if missing else "")
+            elif self.params:
+                fix = "fix the example= given to register(...): it must build a working instance"
+            else:
+                fix = (
+                    "make the constructor work with no arguments, or pass example={...} to register(...) "
+                    "with parameters that build a working instance"
                 )
             raise Problem(
                 f"it could not be built by name from {self.params_text}: {type(exc).__name__}: {exc}", fix
