@@ -51,7 +51,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core package."""
-    session.install("-e", ".", MYPY)
+    session.install("-e", ".[test]", MYPY)  # the test extra brings pytest and matplotlib, whose types mypy reads
     session.run("mypy")
 
 
@@ -91,10 +91,13 @@ def extras(session: nox.Session) -> None:
     test kit on everything the installed plugin registers, found by its entry point as in any
     user's project (``-m smolml_kit`` keeps only the kit's items). All of it runs beside
     ``tests/fixtures/smolml-broken``, two plugins that fail on purpose; ``tests/installed``
-    then checks that they are reported and that everything else works. Arguments after ``--``
-    go to the first pytest run.
+    then checks that they are reported and that everything else works. Last, the example
+    package of docs/plugin-authors.md is written out from the guide, installed, and taken
+    through the guide's steps: its kit run, its tests, its example config. Arguments after
+    ``--`` go to the first pytest run.
     """
     import shutil
+    import tempfile
 
     # pip builds each wheel in its source folder, and setuptools packs whatever an earlier build left in
     # build/lib, even modules deleted since: start from clean folders, as a user's fresh checkout would.
@@ -120,3 +123,14 @@ def extras(session: nox.Session) -> None:
     )
     session.run("smolml", "plugins")
     session.run("pytest", "-p", "no:cacheprovider", "-m", "installed", "tests/installed")
+
+    # The plugin package of docs/plugin-authors.md, written from the guide and used as the guide says.
+    # It is written outside this repository, so that no setting of ours (pytest's, for one) reaches it.
+    with tempfile.TemporaryDirectory(prefix="smolml-guide-") as scratch:
+        guide = session.run("python", "tests/plugin_guide.py", scratch, silent=True).strip()
+        session.install("-e", f"{guide}[test]")
+        with session.chdir(guide):
+            session.run("smolml", "plugins", "--check", env={"SMOLML_DISABLE_PLUGINS": "broken_import,broken_hook"})
+            session.run("pytest", "--smolml-kit", "softsign", "-m", "smolml_kit")
+            session.run("pytest")
+            session.run("smolml", "train", "examples/xor_softsign.toml", "--save", "xor_softsign.npz")
