@@ -17,6 +17,7 @@ __all__ = [
     "ModelFileError",
     "NumericalError",
     "PluginError",
+    "PluginWarning",
     "ShapeError",
     "SmolMLError",
     "TrainingError",
@@ -75,7 +76,11 @@ class DuplicateComponentError(SmolMLError):
 
 
 class PluginError(SmolMLError):
-    """A plugin could not be loaded or implements the hooks wrongly."""
+    """A plugin could not be loaded or implements the hooks wrongly (raised in strict mode)."""
+
+
+class PluginWarning(UserWarning):
+    """A plugin could not be loaded and was left out; the other plugins work. Strict mode raises instead."""
 
 
 class ShapeError(SmolMLError, ValueError):

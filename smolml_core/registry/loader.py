@@ -124,11 +124,14 @@ def _import(ep: Any, dist_name: str | None) -> Any:
         return ep.load()
     except (Exception, SystemExit) as exc:
         disable = f"meanwhile {DISABLE_VARIABLE}={ep.name} leaves it out"
-        package = dist_name or "the package"
-        hint = (
-            f"Fix or reinstall {package} (pip install --force-reinstall {package}), "
-            f"or uninstall it (pip uninstall {package}); {disable}"
-        )
+        package = dist_name or "the package that declares it"
+        if dist_name:
+            hint = (
+                f"Fix or reinstall {package} (pip install --force-reinstall {package}), "
+                f"or uninstall it (pip uninstall {package}); {disable}"
+            )
+        else:
+            hint = f"Fix the module, or uninstall the package that declares it; {disable}"
         if isinstance(exc, ModuleNotFoundError) and exc.name and str(getattr(ep, "value", "")).startswith(exc.name):
             hint = (
                 f"Its entry point names the module {ep.value!r}, which is not installed: check the "

@@ -15,12 +15,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError, DuplicateComponentError, PluginError, UnknownComponentError
+from ..errors import ConfigError, DuplicateComponentError, PluginError, PluginWarning, UnknownComponentError
 from ..wording import a_or_an, did_you_mean
 from .hookspecs import HOOKS, NETWORK_KINDS
 from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem
@@ -128,6 +129,11 @@ class Registry:
             self._loading = False
         if self.strict is None:
             self.strict = strict_from_environment()
+        if not self.strict:
+            for problem in self._problems:
+                warnings.warn(
+                    f"{problem} (`smolml plugins` lists every plugin and its problems)", PluginWarning, stacklevel=4
+                )
 
     def check(self) -> None:
         """Raise ``PluginError`` describing every plugin problem, if there is any (what strict mode does)."""

@@ -284,3 +284,19 @@ def test_a_config_names_a_shared_short_name_by_its_qualified_name() -> None:
         assert network_with(tanh).to_config()["layers"][0]["activation_function"] == "std:tanh"
     with use_registry(Registry(STD)):
         assert network_with(tanh).to_config()["layers"][0]["activation_function"] == "tanh"
+
+
+def test_a_plugin_left_out_is_announced_once_with_a_warning() -> None:
+    from smolml_core import PluginWarning
+
+    registry = Registry([broken_import(), *STD])
+    with pytest.warns(
+        PluginWarning, match=r"plugin 'broken' \(distribution smolml-broken 0.3\): could not be imported"
+    ):
+        registry.get("activation", "relu")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry.get("activation", "tanh")  # loaded already: no second warning
+        Registry(STD).get("activation", "relu")  # healthy plugins: no warning at all
