@@ -4,29 +4,59 @@ The registry already records a plugin that fails to import or whose hook
 raises an ``Exception``. What can still escape is a hook that ends the program
 (``sys.exit``) or an error raised while the failure itself is being written
 down; ``escaped`` turns those into one line naming where it happened.
+
+Outside strict mode the registry may warn about each broken plugin
+(``PluginWarning``). The command prints such a warning as one line,
+``smolml: warning: <problem>``, instead of Python's warning format with its
+file and source line; ``smolml plugins``, whose report says it all, prints none.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import traceback
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from .. import errors
 from ..errors import PluginError
 from ..registry import Registry, get_registry
 from .errors import FAILED, USAGE, CommandError
 
-__all__ = ["escaped", "loaded_registry"]
+__all__ = ["escaped", "loaded_registry", "plugin_warnings"]
 
 _STRICT_NOTE = (
     "\n  (`smolml plugins` lists every plugin and its problems; unset SMOLML_STRICT_PLUGINS to go on without them)"
 )
 
 
+@contextmanager
+def plugin_warnings(*, show: bool) -> Iterator[None]:
+    """Inside: the registry's warnings about broken plugins become ``smolml: warning:`` lines (``show``) or nothing.
+
+    Any other warning is passed on unchanged.
+    """
+    category = getattr(errors, "PluginWarning", None)  # not every version of the registry warns
+    with warnings.catch_warnings(record=True) as caught:
+        if category is not None:
+            warnings.simplefilter("always", category)  # every problem, even one a previous load warned about
+        yield
+    for warning in caught:
+        if category is not None and issubclass(warning.category, category):
+            if show:
+                print(f"smolml: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
 def loaded_registry() -> Registry:
     """The registry in use with its plugins loaded; strict mode's ``PluginError`` becomes a usage error."""
     registry = get_registry()
     try:
-        registry.load()
+        with plugin_warnings(show=True):
+            registry.load()
     except PluginError as exc:
         raise CommandError(f"error: {exc}{_STRICT_NOTE}", USAGE) from exc
     except (Exception, SystemExit) as exc:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +115,14 @@ def test_a_broken_plugin_is_shown_beside_the_working_ones(capsys) -> None:
     assert out.rstrip().endswith(
         "4 plugins: 2 loaded, 2 failed, 0 disabled; 2 problems (--traceback shows where each failed)."
     )
+
+
+def test_the_report_is_not_doubled_by_warnings(capsys) -> None:
+    with installed(*STD, broken_import()), warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning that got through would fail the command
+        status, out, err = run(capsys, "plugins")
+    assert (status, err) == (0, "")
+    assert "broken: failed" in out
 
 
 def test_traceback_adds_where_each_problem_happened(capsys) -> None:
