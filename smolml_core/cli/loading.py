@@ -1,9 +1,9 @@
 """Loading the plugins for the commands that list them, so that no plugin can crash the command.
 
-The registry already records a plugin that fails to import or whose hook
-raises an ``Exception``. What can still escape is a hook that ends the program
-(``sys.exit``) or an error raised while the failure itself is being written
-down; ``escaped`` turns those into one line naming where it happened.
+The registry records a plugin that fails to import, or whose hook raises or
+ends the program, and leaves it out. Should anything still escape (an error
+raised while a failure is being written down), ``escaped`` turns it into one
+line naming where it happened.
 
 Outside strict mode the registry may warn about each broken plugin
 (``PluginWarning``). The command prints such a warning as one line,
@@ -20,8 +20,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import errors
-from ..errors import PluginError
+from ..errors import PluginError, PluginWarning
 from ..registry import Registry, get_registry
 from .errors import FAILED, USAGE, CommandError
 
@@ -38,13 +37,11 @@ def plugin_warnings(*, show: bool) -> Iterator[None]:
 
     Any other warning is passed on unchanged.
     """
-    category = getattr(errors, "PluginWarning", None)  # not every version of the registry warns
     with warnings.catch_warnings(record=True) as caught:
-        if category is not None:
-            warnings.simplefilter("always", category)  # every problem, even one a previous load warned about
+        warnings.simplefilter("always", PluginWarning)  # every problem, even one a previous load warned about
         yield
     for warning in caught:
-        if category is not None and issubclass(warning.category, category):
+        if issubclass(warning.category, PluginWarning):
             if show:
                 print(f"smolml: warning: {warning.message}", file=sys.stderr)
         else:

@@ -175,7 +175,7 @@ def _call_hooks(
             register = _registrar(registry, kind, plugin, dist_name, dist_version, registered)
             try:
                 impl.function(register=register)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 raise _Failure(
                     "register",
                     f"failed in {hook_name}: {type(exc).__name__}: {exc}",

@@ -300,3 +300,19 @@ def test_a_plugin_left_out_is_announced_once_with_a_warning() -> None:
         warnings.simplefilter("error")
         registry.get("activation", "tanh")  # loaded already: no second warning
         Registry(STD).get("activation", "relu")  # healthy plugins: no warning at all
+
+
+def test_a_hook_that_exits_the_program_is_contained_and_withdrawn() -> None:
+    @hookimpl
+    def smolml_register_activations(register):
+        register("before_exit", lambda x: x)
+        raise SystemExit(3)
+
+    module = plugin_module("exits", smolml_register_activations=smolml_register_activations)
+    registry = Registry([FakeEntryPoint("exits", module), *STD])
+    with use_registry(registry):
+        assert lookup("activation", "relu") is not None
+        with pytest.raises(UnknownComponentError, match="It comes from plugin 'exits', which failed to load"):
+            lookup("activation", "before_exit")
+        [info] = [p for p in registry.plugins() if p.name == "exits"]
+        assert info.status == "failed" and "SystemExit: 3" in info.problems[0].error
