@@ -1,9 +1,11 @@
-"""Every test gets a fresh registry holding the installed plugins plus this one, and a fixed seed.
+"""Every test gets a fresh registry holding the standard plugin and this one, and a fixed seed.
 
-The tests run whether or not smolml-extras is installed. When it is not, the
-package folder goes on ``sys.path`` and its entry point is added to the
-installed ones, so SmolML loads it exactly as it would load the installed
-distribution: by importing ``smolml_extras.plugin`` and calling its hooks.
+Other installed plugins are left out, so nothing else in the environment (a
+broken plugin, a rival name) can change what these tests see. The tests run
+whether or not smolml-extras is installed. When it is not, the package folder
+goes on ``sys.path`` and its entry point is added, so SmolML loads it exactly
+as it would load the installed distribution: by importing
+``smolml_extras.plugin`` and calling its hooks.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _entry_points() -> list[EntryPoint]:
-    installed = list(entry_points(group="smolml"))
+    installed = [ep for ep in entry_points(group="smolml") if ep.name in ("std", "extras")]
     if any(ep.name == "extras" for ep in installed):
         return installed
     if importlib.util.find_spec("smolml_extras") is None:
