@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .array import MLArray, scalar
+from .array import MLArray
 from .errors import ModelFileError, SmolMLError
 from .files import write_atomically
 from .registry import NETWORK_KINDS, USER_PLUGIN, Component, get_registry
@@ -324,10 +324,7 @@ def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], arr
                     f"{key} is {_shape_text(loaded)} but layer {i} ({type(layer).__name__}) needs "
                     f"{_shape_text(target)}; the arrays do not fit the network"
                 )
-            if target.engine == "scalar":
-                scalar.assign(target.data, loaded)
-            else:
-                target.data = loaded.copy()
+            target.assign(loaded)
             target.restart()
             found.add(key)
     missing = sorted(set(described) - found)

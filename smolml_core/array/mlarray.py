@@ -136,6 +136,21 @@ class MLArray:
         if self.data.dtype == object:
             scalar.reset_gradients(self.data)
 
+    def assign(self, numbers: ArrayLike) -> None:
+        """Write ``numbers`` into this array in place, on either engine (a load, ``set_weights``).
+
+        The array keeps its identity, its storage and its engine, so everything
+        that holds it (a layer, an optimizer's state, a drawing of the graph)
+        sees the new numbers. ``numbers`` must have the array's shape.
+        """
+        new = np.asarray(_raw_numbers(numbers))
+        if new.shape != self.data.shape:
+            raise ShapeError(f"assign() needs numbers of shape {self.data.shape}, not {new.shape}")
+        if self.data.dtype == object:
+            scalar.assign(self.data, new)
+        else:
+            self.data[...] = new
+
     def detach(self) -> MLArray:
         """The same numbers as a constant outside any graph (shared on the array engine, new Values on the scalar)."""
         if self.data.dtype == object:

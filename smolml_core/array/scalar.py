@@ -16,15 +16,19 @@ forward formulas that need a ``Value`` of their own (``sigmoid`` as one node,
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..value import Value
 from ..wording import did_you_mean
+
+if TYPE_CHECKING:
+    from .mlarray import MLArray
 
 __all__ = [
     "ENGINES",
@@ -34,9 +38,12 @@ __all__ = [
     "check_engine",
     "collector_paused",
     "each",
+    "editable",
     "extremum",
     "gradients",
     "is_values",
+    "move",
+    "nbytes",
     "numbers",
     "reset_gradients",
     "to_values",
@@ -117,6 +124,37 @@ def assign(values: np.ndarray, new_numbers: np.ndarray) -> None:
     """Set each ``Value``'s number in place (an optimizer step), keeping the objects themselves."""
     for v, x in zip(values.flat, np.asarray(new_numbers, dtype=np.float64).flat, strict=True):
         v.data = float(x)
+
+
+@contextmanager
+def editable(array: MLArray) -> Iterator[np.ndarray]:
+    """The numbers of ``array`` as a float array to change in place (an optimizer step), on either engine.
+
+    On the array engine that is the array's own storage. On the scalar engine
+    it is a copy, whose numbers go back into the same ``Value`` objects when the
+    block ends, so one update rule written for numpy serves both engines.
+    """
+    if not is_values(array.data):
+        yield array.data
+        return
+    values = numbers(array.data)
+    yield values
+    assign(array.data, values)
+
+
+def move(array: MLArray, engine: str) -> None:
+    """Put ``array`` on ``engine`` in place, keeping its numbers; the gradient it held is forgotten."""
+    if array.engine != check_engine(engine):
+        held = array.numpy()
+        array.data = to_values(held) if engine == "scalar" else held
+        array.restart()
+
+
+def nbytes(data: np.ndarray) -> int:
+    """Memory an array's storage holds: its numbers, or on the scalar engine also each ``Value`` and its float."""
+    if not is_values(data):
+        return int(data.nbytes)
+    return int(data.nbytes) + sum(sys.getsizeof(v) + sys.getsizeof(v.data) for v in data.flat)
 
 
 def reset_gradients(values: np.ndarray) -> None:

@@ -257,10 +257,7 @@ class NeuralNetwork:
                             path=("layers", f"[{i}]"),
                         )
         for param in params:
-            if param.engine != engine:
-                numbers = param.numpy()
-                param.data = scalar.to_values(numbers) if engine == "scalar" else numbers
-                param.restart()
+            scalar.move(param, engine)
 
     # -- describing ------------------------------------------------------------
 
@@ -290,10 +287,7 @@ class NeuralNetwork:
             if array.shape != param.shape:
                 raise ShapeError(f"weights[{i}] has shape {array.shape}, but that parameter has shape {param.shape}")
         for param, array in zip(params, arrays, strict=True):
-            if param.engine == "scalar":
-                scalar.assign(param.data, array.astype(np.float64))
-            else:
-                param.data[...] = array
+            param.assign(array)
 
     def to_config(self) -> dict[str, Any]:
         """The network as plain data that ``build_network`` turns back into this architecture."""

@@ -53,12 +53,8 @@ class Optimizer(Configurable):
                     continue
                 state = self.state.setdefault((object_idx, name), {"step": 0})
                 state["step"] += 1
-                if param.engine == "scalar":  # the same arithmetic on the numbers, written back into each Value
-                    numbers = scalar.numbers(param.data)
-                    self.step(numbers, grad, state)
-                    scalar.assign(param.data, numbers)
-                else:
-                    self.step(param.data, grad, state)
+                with scalar.editable(param) as value:
+                    self.step(value, grad, state)
         return params
 
     def reset(self) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
+from ..array import scalar
 from ..errors import SmolMLError
 from ..registry import reference
 
@@ -49,9 +49,7 @@ def describe_network(network: NeuralNetwork) -> str:
 
 def _nbytes(param: Any) -> int:
     """Memory a parameter holds: its numbers, or on the scalar engine its Value objects and their floats."""
-    if param.engine != "scalar":
-        return int(param.data.nbytes)
-    return int(param.data.nbytes) + sum(sys.getsizeof(v) + sys.getsizeof(v.data) for v in param.data.flat)
+    return scalar.nbytes(param.data)
 
 
 def format_bytes(n: int) -> str:

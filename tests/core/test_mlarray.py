@@ -215,3 +215,22 @@ class TestGradientsLifecycle:
         loss.backward()
         gc.collect()
         assert watcher() is None
+
+
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_assign_writes_numbers_in_place_on_either_engine(engine: str) -> None:
+    a = MLArray([[1.0, 2.0], [3.0, 4.0]], engine=engine)
+    storage, first = a.data, a.data[0, 0]
+    a.assign(np.array([[5.0, 6.0], [7.0, 8.0]]))
+    assert a.data is storage
+    if engine == "scalar":
+        assert a.data[0, 0] is first  # the same Value objects, holding new numbers
+    assert a.engine == engine
+    np.testing.assert_array_equal(a.numpy(), [[5.0, 6.0], [7.0, 8.0]])
+
+
+def test_assign_refuses_numbers_of_another_shape() -> None:
+    a = MLArray([1.0, 2.0, 3.0])
+    with pytest.raises(ShapeError, match=r"assign\(\) needs numbers of shape \(3,\), not \(1, 3\)"):
+        a.assign([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(a.numpy(), [1.0, 2.0, 3.0])
