@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import validation
 from ..errors import ConfigError
 from ..registry import Configurable, resolve
+from ..validation import boolean, non_negative, one_of, whole_number
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -80,10 +80,10 @@ class EarlyStopping(Callback):
                 f'must be the name of a logged value such as "val_loss", got {monitor!r}', path=("monitor",)
             )
         self.monitor = monitor
-        self.patience = validation.whole_number(patience, "patience", minimum=0)
-        self.min_delta = validation.non_negative(min_delta, "min_delta")
-        mode = validation.one_of(mode, "mode", ("min", "max", "auto"))
-        restore_best_weights = validation.boolean(restore_best_weights, "restore_best_weights")
+        self.patience = whole_number(patience, "patience", minimum=0)
+        self.min_delta = non_negative(min_delta, "min_delta")
+        mode = one_of(mode, "mode", ("min", "max", "auto"))
+        restore_best_weights = boolean(restore_best_weights, "restore_best_weights")
         if mode == "auto":
             metric = monitor.removeprefix("val_")
             mode = "max" if metric in _MAXIMISED or metric.endswith("accuracy") else "min"

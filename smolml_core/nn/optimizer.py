@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import validation
 from ..array import MLArray, no_grad, scalar
 from ..registry import Configurable
+from ..validation import positive
 
 __all__ = ["Optimizer"]
 
@@ -26,7 +26,7 @@ class Optimizer(Configurable):
     """
 
     def __init__(self, learning_rate: float = 0.01) -> None:
-        self.learning_rate = validation.positive(learning_rate, "learning_rate")
+        self.learning_rate = positive(learning_rate, "learning_rate")
         self.state: dict[tuple[int, str], dict[str, Any]] = {}
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
