@@ -5,9 +5,7 @@ Each is written with ``MLArray`` operations, so its gradient needs no code of it
 
 from __future__ import annotations
 
-import math
-
-from smolml_core import ConfigError, MLArray, where
+from smolml_core import MLArray, validation, where
 
 __all__ = ["elu", "leaky_relu", "linear", "relu", "sigmoid", "softmax", "tanh"]
 
@@ -19,7 +17,7 @@ def relu(x: MLArray) -> MLArray:
 
 def leaky_relu(x: MLArray, alpha: float = 0.01) -> MLArray:
     """Like ReLU but with a small slope for negatives: f(x) = x if x > 0 else alpha*x."""
-    _finite(alpha, "alpha")
+    alpha = validation.finite(alpha, "alpha")
     return where(x > 0, x, alpha * x)
 
 
@@ -28,7 +26,7 @@ def elu(x: MLArray, alpha: float = 1.0) -> MLArray:
 
     The exponential only ever sees the non-positive inputs, so it cannot overflow.
     """
-    _finite(alpha, "alpha")
+    alpha = validation.finite(alpha, "alpha")
     negative_part = where(x > 0, 0.0, x)
     return where(x > 0, x, alpha * (negative_part.exp() - 1))
 
@@ -56,8 +54,3 @@ def softmax(x: MLArray, axis: int = -1) -> MLArray:
 def linear(x: MLArray) -> MLArray:
     """Identity: f(x) = x. For outputs that should not be squashed (regression)."""
     return x
-
-
-def _finite(value: float, name: str) -> None:
-    if not math.isfinite(value):
-        raise ConfigError(f"must be a finite number, got {value!r}", path=(name,))

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from smolml_core import ConfigError, WeightInitializer, fans
+from smolml_core import WeightInitializer, fans, validation
 
 __all__ = ["HeInitialization", "RandomUniform", "XavierNormal", "XavierUniform"]
 
@@ -20,9 +20,7 @@ class RandomUniform(WeightInitializer):
     """Uniform in [-limit, limit], whatever the layer's size."""
 
     def __init__(self, limit: float = 1.0) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= 1e150:
-            raise ConfigError(f"must be a number in (0, 1e150], got {limit!r}", path=("limit",))
-        self.limit = float(limit)
+        self.limit = validation.interval(limit, "limit", "(0, 1e150]")
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(-self.limit, self.limit, size=shape)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from smolml_core import ConfigError, Layer, MLArray, ShapeError, reference, resolve, zeros
+from smolml_core import ConfigError, Layer, MLArray, ShapeError, reference, resolve, validation, zeros
 
 from .activation import linear
 from .initializers import XavierUniform
@@ -30,16 +28,11 @@ class DenseLayer(Layer):
         weight_initializer: Any = XavierUniform,
         dtype: str = "float64",
     ) -> None:
-        self.input_size = _size(input_size, "input_size")
-        self.output_size = _size(output_size, "output_size")
+        self.input_size = validation.whole_number(input_size, "input_size")
+        self.output_size = validation.whole_number(output_size, "output_size")
         self.activation_function = resolve("activation", activation_function, param="activation_function")
         initializer = resolve("initializer", weight_initializer, param="weight_initializer")
-        try:
-            dtype_ = np.dtype(dtype)
-        except TypeError as exc:
-            raise ConfigError(f"must be 'float64' or 'float32', got {dtype!r}", path=("dtype",)) from exc
-        if dtype_ not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ConfigError(f"must be 'float64' or 'float32', got {dtype!r}", path=("dtype",))
+        dtype_ = validation.float_dtype(dtype)
         self.weights = initializer.initialize(self.input_size, self.output_size, dtype=dtype_)
         self.biases = zeros(1, self.output_size, dtype=dtype_)
 
@@ -61,9 +54,3 @@ class DenseLayer(Layer):
         if isinstance(activation, dict):
             activation = activation["type"]
         return f"{self.input_size} -> {self.output_size}, {activation}"
-
-
-def _size(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"must be a whole number >= 1, got {value!r}", path=(name,))
-    return int(value)

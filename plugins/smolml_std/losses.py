@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import ConfigError, MLArray, ShapeError, sigmoid_cross_entropy, softmax_cross_entropy, where
+from smolml_core import MLArray, ShapeError, sigmoid_cross_entropy, softmax_cross_entropy, validation, where
 
 __all__ = ["binary_cross_entropy", "categorical_cross_entropy", "huber_loss", "mae_loss", "mse_loss"]
 
@@ -69,8 +69,7 @@ def huber_loss(y_pred: MLArray, y_true: Any, delta: float = 1.0) -> MLArray:
 
     L = mean(0.5 d^2 if |d| <= delta else delta (|d| - delta/2)), d = y_pred - y_true.
     """
-    if not 0 < delta < float("inf"):
-        raise ConfigError(f"must be a finite number > 0, got {delta!r}", path=("delta",))
+    delta = validation.positive(delta, "delta")
     y_true = _target(y_pred, y_true, "huber_loss")
     diff = y_pred - y_true
     size = diff.abs()
@@ -89,7 +88,5 @@ def _target(y_pred: MLArray, y_true: Any, loss: str) -> Any:
 def _epsilon(y_pred: MLArray, epsilon: float | None) -> float:
     """The clipping margin: 1e-15 in float64, 1e-7 in float32 (where 1 - 1e-15 rounds to 1)."""
     if epsilon is not None:
-        if not 0 < epsilon < 0.5:
-            raise ConfigError(f"must be a number in (0, 0.5), got {epsilon!r}", path=("epsilon",))
-        return epsilon
+        return validation.interval(epsilon, "epsilon", "(0, 0.5)")
     return 1e-15 if y_pred.dtype.itemsize >= 8 else 1e-7

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import ConfigError, Optimizer
+from smolml_core import Optimizer, validation
 
 __all__ = ["SGD", "AdaGrad", "Adam", "SGDMomentum"]
 
@@ -31,7 +31,7 @@ class SGDMomentum(Optimizer):
 
     def __init__(self, learning_rate: float = 0.01, momentum_coefficient: float = 0.9) -> None:
         super().__init__(learning_rate)
-        self.momentum_coefficient = _fraction(momentum_coefficient, "momentum_coefficient")
+        self.momentum_coefficient = validation.fraction(momentum_coefficient, "momentum_coefficient")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         velocity = _buffer(state, "velocity", value)
@@ -48,7 +48,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
-        self.epsilon = _positive(epsilon, "epsilon")
+        self.epsilon = validation.positive(epsilon, "epsilon")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         squared = _buffer(state, "squared_gradients", value)
@@ -74,9 +74,9 @@ class Adam(Optimizer):
         epsilon: float = 1e-8,
     ) -> None:
         super().__init__(learning_rate)
-        self.exp_decay_gradients = _fraction(exp_decay_gradients, "exp_decay_gradients")
-        self.exp_decay_squared = _fraction(exp_decay_squared, "exp_decay_squared")
-        self.epsilon = _positive(epsilon, "epsilon")
+        self.exp_decay_gradients = validation.fraction(exp_decay_gradients, "exp_decay_gradients")
+        self.exp_decay_squared = validation.fraction(exp_decay_squared, "exp_decay_squared")
+        self.epsilon = validation.positive(epsilon, "epsilon")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         b1, b2, t = self.exp_decay_gradients, self.exp_decay_squared, state["step"]
@@ -100,15 +100,3 @@ def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
     if buffer is None:
         buffer = state[name] = np.zeros_like(like)
     return buffer
-
-
-def _fraction(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x < 1:
-        raise ConfigError(f"must be a number in [0, 1), got {x!r}", path=(name,))
-    return float(x)
-
-
-def _positive(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < float("inf"):
-        raise ConfigError(f"must be a finite number > 0, got {x!r}", path=(name,))
-    return float(x)

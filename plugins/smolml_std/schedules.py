@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from smolml_core import ConfigError, Schedule
+from smolml_core import Schedule, validation
 
 __all__ = ["Constant", "CosineDecay", "ExponentialDecay", "StepDecay"]
 
@@ -25,10 +25,8 @@ class StepDecay(Schedule):
     """lr = base_lr * factor^floor(epoch / every): the rate drops by ``factor`` every ``every`` epochs."""
 
     def __init__(self, every: int = 10, factor: float = 0.5) -> None:
-        _check_whole(every, "every")
-        _check_fraction(factor, "factor")
-        self.every = every
-        self.factor = factor
+        self.every = validation.whole_number(every, "every")
+        self.factor = validation.interval(factor, "factor", "(0, 1]")
 
     def __call__(self, epoch: int, base_lr: float) -> float:
         return base_lr * self.factor ** (epoch // self.every)
@@ -38,8 +36,7 @@ class ExponentialDecay(Schedule):
     """lr = base_lr * decay_rate^epoch: a little smaller every epoch."""
 
     def __init__(self, decay_rate: float = 0.95) -> None:
-        _check_fraction(decay_rate, "decay_rate")
-        self.decay_rate = decay_rate
+        self.decay_rate = validation.interval(decay_rate, "decay_rate", "(0, 1]")
 
     def __call__(self, epoch: int, base_lr: float) -> float:
         return base_lr * self.decay_rate**epoch
@@ -53,22 +50,9 @@ class CosineDecay(Schedule):
     """
 
     def __init__(self, epochs: int = 100, min_lr: float = 0.0) -> None:
-        _check_whole(epochs, "epochs")
-        if isinstance(min_lr, bool) or not isinstance(min_lr, (int, float)) or not 0 <= min_lr < math.inf:
-            raise ConfigError(f"must be a finite number >= 0, got {min_lr!r}", path=("min_lr",))
-        self.epochs = epochs
-        self.min_lr = min_lr
+        self.epochs = validation.whole_number(epochs, "epochs")
+        self.min_lr = validation.non_negative(min_lr, "min_lr")
 
     def __call__(self, epoch: int, base_lr: float) -> float:
         t = min(epoch / self.epochs, 1.0)
         return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * t)) / 2
-
-
-def _check_whole(value: object, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"must be a whole number >= 1, got {value!r}", path=(name,))
-
-
-def _check_fraction(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ConfigError(f"must be a number in (0, 1], got {value!r}", path=(name,))

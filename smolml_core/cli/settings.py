@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError, SmolMLError
 from ..registry import KINDS, get_registry
+from ..validation import boolean, is_number, whole_number
 from ..wording import did_you_mean
 
 __all__ = ["SECTIONS", "TRAINING_KEYS", "TrainingSettings", "check_sections", "read_training"]
@@ -124,22 +125,16 @@ def _read(table: Mapping[str, Any], config_dir: Path) -> TrainingSettings:
 
 
 def _whole(table: Mapping[str, Any], key: str, default: int, *, minimum: int) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"must be a whole number >= {minimum}, got {value!r}", path=(key,))
-    return value
+    return whole_number(table.get(key, default), key, minimum=minimum)
 
 
 def _flag(table: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"must be true or false, got {value!r}", path=(key,))
-    return value
+    return boolean(table.get(key, default), key)
 
 
 def _fraction(table: Mapping[str, Any], key: str) -> float:
     value = table.get(key, 0.0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_number(value) or not math.isfinite(value):
         raise ConfigError(f"must be a number from 0 up to (not including) 1, got {value!r}", path=(key,))
     if not 0 <= value < 1:
         raise ConfigError(

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, SmolMLError
+from ..validation import is_number, is_whole_number
 from ..wording import did_you_mean
 from .csv_files import read_csv
 from .dataset import Dataset
@@ -141,13 +142,13 @@ def _options(table: Mapping[str, Any]) -> dict[str, Any]:
     """The shared options, defaulted and type-checked."""
     options = {key: table.get(key, default) for key, default in _DEFAULTS.items()}
     test_size = options["test_size"]
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 <= test_size < 1:
+    if not is_number(test_size) or not 0 <= test_size < 1:
         raise ConfigError(f"must be a share of the rows in [0, 1), like 0.2, not {test_size!r}", path=("test_size",))
     for key in ("standardize", "one_hot", "stratify"):
         if options[key] is not None and not isinstance(options[key], bool):
             raise ConfigError(f"must be true or false, not {options[key]!r}", path=(key,))
     seed = options["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_whole_number(seed) or seed < 0:
         raise ConfigError(f"must be a whole number from 0, not {seed!r}", path=("seed",))
     return options
 

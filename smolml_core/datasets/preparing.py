@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..validation import is_number
 
 __all__ = ["Standardized", "one_hot", "standardize", "train_test_split"]
 
@@ -88,7 +89,7 @@ def train_test_split(
 
 def _test_rows(rows: int, test_size: float) -> int:
     """How many rows the test set gets, checking that some are left to train on."""
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 <= test_size < 1:
+    if not is_number(test_size) or not 0 <= test_size < 1:
         raise ConfigError(f"test_size must be a share of the rows in [0, 1), like 0.2, not {test_size!r}")
     count = math.ceil(test_size * rows)
     if rows - count < 1:

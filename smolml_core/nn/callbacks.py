@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..registry import Configurable, resolve
+from ..validation import boolean, non_negative, one_of, whole_number
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -78,17 +79,11 @@ class EarlyStopping(Callback):
             raise ConfigError(
                 f'must be the name of a logged value such as "val_loss", got {monitor!r}', path=("monitor",)
             )
-        if not isinstance(patience, (int, np.integer)) or isinstance(patience, bool) or patience < 0:
-            raise ConfigError(f"must be a whole number >= 0, got {patience!r}", path=("patience",))
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not 0 <= min_delta < math.inf:
-            raise ConfigError(f"must be a finite number >= 0, got {min_delta!r}", path=("min_delta",))
-        if mode not in ("min", "max", "auto"):
-            raise ConfigError(f"must be 'min', 'max' or 'auto', got {mode!r}", path=("mode",))
-        if not isinstance(restore_best_weights, bool):
-            raise ConfigError(f"must be true or false, got {restore_best_weights!r}", path=("restore_best_weights",))
         self.monitor = monitor
-        self.patience = int(patience)
-        self.min_delta = float(min_delta)
+        self.patience = whole_number(patience, "patience", minimum=0)
+        self.min_delta = non_negative(min_delta, "min_delta")
+        mode = one_of(mode, "mode", ("min", "max", "auto"))
+        restore_best_weights = boolean(restore_best_weights, "restore_best_weights")
         if mode == "auto":
             metric = monitor.removeprefix("val_")
             mode = "max" if metric in _MAXIMISED or metric.endswith("accuracy") else "min"

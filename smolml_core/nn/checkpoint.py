@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+from ..validation import whole_number
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -46,8 +47,7 @@ class Checkpoint:
     ) -> None:
         if path is None and best_path is None:
             raise ConfigError("a Checkpoint needs a path (saved every few epochs), a best_path, or both")
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ConfigError(f"must be a whole number >= 1, got {every!r}", path=("every",))
+        every = whole_number(every, "every")
         if monitor not in MONITORS:
             raise ConfigError(f"can only be {' or '.join(map(repr, MONITORS))}, got {monitor!r}", path=("monitor",))
         if path is not None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..array import MLArray
 from ..errors import ConfigError, ShapeError, TrainingError
+from ..validation import whole_number
 
 __all__ = ["as_constant", "check_count", "check_rows", "loss_value", "match_targets"]
 
@@ -50,5 +51,5 @@ def loss_value(loss: Any, loss_function: Any) -> float:
 
 
 def check_count(value: Any, name: str, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"must be a whole number >= {minimum}, got {value!r}", path=(name,))
+    """A count given to training (epochs, a batch size): a whole number >= ``minimum``."""
+    whole_number(value, name, minimum=minimum)

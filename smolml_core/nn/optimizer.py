@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..array import MLArray, no_grad, scalar
-from ..errors import ConfigError
 from ..registry import Configurable
+from ..validation import positive
 
 __all__ = ["Optimizer"]
 
@@ -26,13 +26,7 @@ class Optimizer(Configurable):
     """
 
     def __init__(self, learning_rate: float = 0.01) -> None:
-        if (
-            not isinstance(learning_rate, (int, float))
-            or isinstance(learning_rate, bool)
-            or not 0 < learning_rate < float("inf")
-        ):
-            raise ConfigError(f"must be a finite number > 0, got {learning_rate!r}", path=("learning_rate",))
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = positive(learning_rate, "learning_rate")
         self.state: dict[tuple[int, str], dict[str, Any]] = {}
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:

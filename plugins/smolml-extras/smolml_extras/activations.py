@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 
-from smolml_core import MLArray
-
-from ._checks import finite, positive
+from smolml_core import MLArray, validation
 
 __all__ = ["gelu", "softplus", "swish"]
 
@@ -41,7 +39,7 @@ def swish(x: MLArray, beta: float = 1.0) -> MLArray:
     smooth, non-monotonic ReLU: it lets small negative values through. beta = 0
     gives x / 2, a large beta approaches ReLU. The sigmoid is stable for any x.
     """
-    beta = finite(beta, "beta")
+    beta = validation.finite(beta, "beta")
     return x * (x if beta == 1.0 else beta * x).sigmoid()
 
 
@@ -58,7 +56,7 @@ def softplus(x: MLArray, beta: float = 1.0) -> MLArray:
     right (below z = -37 the value is 0 instead of less than 1e-16). The
     gradient is exact everywhere. beta must be > 0.
     """
-    beta = positive(beta, "beta")
+    beta = validation.positive(beta, "beta")
     z = x if beta == 1.0 else beta * x
     rectified = z.relu()
     result = rectified + (1.0 + (z - 2.0 * rectified).exp()).log()

@@ -6,9 +6,7 @@ import math
 
 import numpy as np
 
-from smolml_core import ShapeError, WeightInitializer
-
-from . import _checks
+from smolml_core import ShapeError, WeightInitializer, validation
 
 __all__ = ["Orthogonal"]
 
@@ -29,7 +27,7 @@ class Orthogonal(WeightInitializer):
     """
 
     def __init__(self, gain: float = 1.0) -> None:
-        self.gain = _checks.positive(gain, "gain")
+        self.gain = validation.positive(gain, "gain")
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         if len(shape) < 2:

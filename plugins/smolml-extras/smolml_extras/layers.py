@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from smolml_core import Layer, MLArray, ShapeError, get_rng, is_training, ones, zeros
-
-from . import _checks
+from smolml_core import Layer, MLArray, ShapeError, get_rng, is_training, ones, validation, zeros
 
 __all__ = ["BatchNorm", "Dropout", "LayerNorm"]
 
@@ -28,7 +26,7 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate: float = 0.5) -> None:
-        self.rate = _checks.fraction(rate, "rate")
+        self.rate = validation.fraction(rate, "rate")
 
     def forward(self, X: MLArray) -> MLArray:
         """X itself outside training; X times a fresh scaled mask inside it."""
@@ -53,9 +51,9 @@ class LayerNorm(Layer):
     """
 
     def __init__(self, size: int, epsilon: float = 1e-5, dtype: str = "float64") -> None:
-        self.size = _checks.size(size, "size")
-        self.epsilon = _checks.positive(epsilon, "epsilon")
-        dtype_ = _checks.float_dtype(dtype)
+        self.size = validation.whole_number(size, "size")
+        self.epsilon = validation.positive(epsilon, "epsilon")
+        dtype_ = validation.float_dtype(dtype)
         self.gamma = ones(self.size, dtype=dtype_)
         self.beta = zeros(self.size, dtype=dtype_)
 
@@ -90,10 +88,10 @@ class BatchNorm(Layer):
     """
 
     def __init__(self, size: int, momentum: float = 0.1, epsilon: float = 1e-5, dtype: str = "float64") -> None:
-        self.size = _checks.size(size, "size")
-        self.momentum = _checks.fraction(momentum, "momentum")
-        self.epsilon = _checks.positive(epsilon, "epsilon")
-        dtype_ = _checks.float_dtype(dtype)
+        self.size = validation.whole_number(size, "size")
+        self.momentum = validation.fraction(momentum, "momentum")
+        self.epsilon = validation.positive(epsilon, "epsilon")
+        dtype_ = validation.float_dtype(dtype)
         self.gamma = ones(self.size, dtype=dtype_)
         self.beta = zeros(self.size, dtype=dtype_)
         self.running_mean = zeros(self.size, dtype=dtype_, requires_grad=False)

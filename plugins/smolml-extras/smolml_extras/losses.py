@@ -10,9 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import ConfigError, MLArray, ShapeError, sigmoid_cross_entropy
-
-from . import _checks
+from smolml_core import ConfigError, MLArray, ShapeError, sigmoid_cross_entropy, validation
 
 __all__ = ["focal_loss", "hinge_loss"]
 
@@ -60,9 +58,9 @@ def focal_loss(
     from a sigmoid (and no epsilon is given), CE is computed exactly from the
     sigmoid's input instead. For a sigmoid output layer.
     """
-    gamma = _checks.non_negative(gamma, "gamma")
+    gamma = validation.non_negative(gamma, "gamma")
     if alpha is not None:
-        alpha = _checks.probability(alpha, "alpha")
+        alpha = validation.probability(alpha, "alpha")
     y = _labels(y_pred, y_true, "focal_loss").astype(y_pred.dtype)
     eps = _epsilon(y_pred, epsilon)
     p = y_pred.clip(eps, 1.0 - eps)
@@ -93,7 +91,5 @@ def _labels(y_pred: MLArray, y_true: Any, loss: str) -> np.ndarray:
 def _epsilon(y_pred: MLArray, epsilon: float | None) -> float:
     """The clipping margin: the one given, else 1e-15 in float64 and 1e-7 in float32 (where 1 - 1e-15 rounds to 1)."""
     if epsilon is not None:
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon < 0.5:
-            raise ConfigError(f"must be a number in (0, 0.5), got {epsilon!r}", path=("epsilon",))
-        return float(epsilon)
+        return validation.interval(epsilon, "epsilon", "(0, 0.5)")
     return 1e-15 if y_pred.dtype.itemsize >= 8 else 1e-7

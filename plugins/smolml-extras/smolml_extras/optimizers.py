@@ -13,9 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import Optimizer
-
-from . import _checks
+from smolml_core import Optimizer, validation
 
 __all__ = ["AdamW", "RMSprop"]
 
@@ -34,8 +32,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
-        self.rho = _checks.fraction(rho, "rho")
-        self.epsilon = _checks.positive(epsilon, "epsilon")
+        self.rho = validation.fraction(rho, "rho")
+        self.epsilon = validation.positive(epsilon, "epsilon")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         square_avg = _buffer(state, "square_avg", value)
@@ -72,10 +70,10 @@ class AdamW(Optimizer):
         weight_decay: float = 0.01,
     ) -> None:
         super().__init__(learning_rate)
-        self.exp_decay_gradients = _checks.fraction(exp_decay_gradients, "exp_decay_gradients")
-        self.exp_decay_squared = _checks.fraction(exp_decay_squared, "exp_decay_squared")
-        self.epsilon = _checks.positive(epsilon, "epsilon")
-        self.weight_decay = _checks.non_negative(weight_decay, "weight_decay")
+        self.exp_decay_gradients = validation.fraction(exp_decay_gradients, "exp_decay_gradients")
+        self.exp_decay_squared = validation.fraction(exp_decay_squared, "exp_decay_squared")
+        self.epsilon = validation.positive(epsilon, "epsilon")
+        self.weight_decay = validation.non_negative(weight_decay, "weight_decay")
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         b1, b2, t = self.exp_decay_gradients, self.exp_decay_squared, state["step"]
