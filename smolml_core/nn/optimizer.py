@@ -9,7 +9,7 @@ import numpy as np
 from ..array import MLArray, no_grad, scalar
 from ..errors import ConfigError
 from ..registry import Configurable
-from .walk import find
+from .walk import pick
 
 __all__ = ["Optimizer"]
 
@@ -48,7 +48,7 @@ class Optimizer(Configurable):
         (``smolml_core.nn.walk``), which is also how a saved file names that
         state. Parameters that received no gradient are left alone.
         """
-        params = tuple(find(object, name) for name in param_names)
+        params = pick(object, param_names)
         with no_grad():
             for name, param in zip(param_names, params, strict=True):
                 grad = param._grad

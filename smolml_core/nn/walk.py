@@ -30,7 +30,7 @@ and takes names as opaque strings, so nothing else will need to change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..array import MLArray
@@ -45,6 +45,7 @@ __all__ = [
     "named_buffers",
     "named_parameters",
     "named_state",
+    "pick",
     "replace",
 ]
 
@@ -97,11 +98,17 @@ def layer_prefix(index: int) -> str:
 
 def find(layer: Any, name: str) -> MLArray:
     """The array the walk calls ``name``; a ``KeyError`` listing the names it has if there is none."""
-    arrays = dict(named_arrays(layer))
-    if name not in arrays:
-        held = ", ".join(arrays) or "none"
+    owner, attribute = _place(layer, name)
+    array = vars(owner).get(attribute)
+    if not isinstance(array, MLArray):
+        held = ", ".join(name for name, _ in named_arrays(layer)) or "none"
         raise KeyError(f"{type(layer).__name__} holds no array named {name!r} (its arrays: {held})")
-    return arrays[name]
+    return array
+
+
+def pick(layer: Any, names: Iterable[str]) -> tuple[MLArray, ...]:
+    """The arrays the walk calls ``names``, in that order (what an optimizer's ``update`` is handed)."""
+    return tuple(find(layer, name) for name in names)
 
 
 def replace(layer: Any, name: str, array: MLArray) -> None:
@@ -112,4 +119,15 @@ def replace(layer: Any, name: str, array: MLArray) -> None:
     object in its place.
     """
     find(layer, name)  # the name must be one the walk gives
-    setattr(layer, name, array)
+    owner, attribute = _place(layer, name)
+    setattr(owner, attribute, array)
+
+
+def _place(layer: Any, name: str) -> tuple[Any, str]:
+    """Where the array the walk calls ``name`` lives: the object holding it and the attribute it is under.
+
+    The inverse of ``named_arrays``, without walking everything (an update
+    looks its parameters up every step). With a one-level walk that is the
+    layer itself; when names become dotted paths, this follows them.
+    """
+    return layer, name
