@@ -23,9 +23,12 @@ things, told apart by how it was made:
 A name is a string. Today the walk goes one level deep and a name is the
 attribute's name (``weights``); ``prefix`` puts a name in a wider place, as the
 network does with ``layers.0.``, which is also how a saved file names the array
-(``layers.0.weights``). Layers holding layers will make the walk recursive,
-with dotted names (``blocks.0.weights``); every user already goes through here
-and takes names as opaque strings, so nothing else will need to change.
+(``layers.0.weights``). ``find``, ``pick`` and ``replace`` go the other way,
+from a name to its array (an optimizer's ``update``, the kit swapping a
+parameter for a constant). Layers holding layers will make the walk recursive,
+with dotted names (``blocks.0.weights``): ``named_arrays`` will descend and
+``_place`` follow the dots. Every user already goes through here and takes
+names as opaque strings, so nothing else will need to change.
 """
 
 from __future__ import annotations

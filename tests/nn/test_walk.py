@@ -79,6 +79,7 @@ def test_a_prefix_places_the_names() -> None:
 def test_find_and_replace_go_by_the_walks_names() -> None:
     layer = Mixed()
     assert walk.find(layer, "count") is layer.count
+    assert walk.pick(layer, ("alpha", "zeta")) == (layer.alpha, layer.zeta)  # in the order asked
     constant = MLArray(np.zeros((1, 3)), requires_grad=False)
     walk.replace(layer, "zeta", constant)
     assert layer.zeta is constant
