@@ -8,8 +8,9 @@ The file is a numpy ``.npz`` archive (a zip of ``.npy`` arrays) read with
   missing one can be named with the package to install), the shape and dtype
   of every array, the optimizer's step counters, the random generator's state
   and the number of epochs trained;
-- one array per layer array (``layers.0.weights``), and one per optimizer
-  buffer (``optimizer.0.weights.velocity``).
+- one array per layer array (``layers.0.weights``): each layer's parameters
+  and buffers, named by the layer walk (``smolml_core.nn.walk``), and one per
+  optimizer buffer (``optimizer.0.weights.velocity``).
 
 Why ``.npz`` and not safetensors plus JSON: it needs nothing beyond numpy,
 which SmolML depends on anyway, it is one file, and with pickling off it is as
@@ -32,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .array import MLArray
 from .errors import ModelFileError, SmolMLError
 from .files import write_atomically
+from .nn.walk import layer_prefix, named_parameters, named_state
 from .registry import NETWORK_KINDS, USER_PLUGIN, Component, get_registry
 from .rng import get_rng
 
@@ -61,8 +62,7 @@ def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
     arrays: dict[str, np.ndarray] = {}
     layer_arrays: dict[str, dict[str, Any]] = {}
     for i, layer in enumerate(network.layers):
-        for name, array in _layer_arrays(layer).items():
-            key = f"layers.{i}.{name}"
+        for key, array in named_state(layer, layer_prefix(i)).items():
             arrays[key] = array.numpy()
             layer_arrays[key] = _describe(arrays[key])
     optimizer_state = []
@@ -95,11 +95,6 @@ def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
     arrays[_META] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     # numpy's stubs type every keyword of savez like allow_pickle (bool), hence the ignore
     return write_atomically(path, lambda file: np.savez(file, **arrays))  # type: ignore[arg-type]
-
-
-def _layer_arrays(layer: Any) -> dict[str, MLArray]:
-    """Every ``MLArray`` a layer holds: its parameters and any state such as running statistics."""
-    return {name: value for name, value in vars(layer).items() if isinstance(value, MLArray)}
 
 
 def _describe(array: np.ndarray) -> dict[str, Any]:
@@ -316,8 +311,7 @@ def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], arr
     """Copy each saved layer array into the freshly built network, checking it fits exactly."""
     found: set[str] = set()
     for i, layer in enumerate(network.layers):
-        for name, target in _layer_arrays(layer).items():
-            key = f"layers.{i}.{name}"
+        for key, target in named_state(layer, layer_prefix(i)).items():
             loaded = _array(arrays, described, key)
             if loaded.shape != target.shape or loaded.dtype != target.dtype:
                 raise ModelFileError(
@@ -366,7 +360,7 @@ def _restore_optimizer(network: NeuralNetwork, entries: list[Any], arrays: dict[
         name = _field(entry, "parameter", str, where)
         if not 0 <= layer_index < len(network.layers):
             raise ModelFileError(f"{where} names layer {layer_index}, but the network has {len(network.layers)}")
-        params = network.layers[layer_index].parameters()
+        params = named_parameters(network.layers[layer_index])
         if name not in params:
             raise ModelFileError(f"{where} names parameter {name!r}, which layer {layer_index} does not have")
         values = _field(entry, "values", dict, where)

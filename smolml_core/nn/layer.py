@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..array import MLArray
 from ..errors import SmolMLError
 from ..registry import Configurable
+from . import walk
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
@@ -17,10 +18,19 @@ __all__ = ["Layer"]
 class Layer(Configurable):
     """Base class of every layer.
 
-    A subclass keeps its trainable parameters as ``MLArray`` attributes (any
-    names: ``weights``, ``gamma``, ``W_hidden``...) and implements ``forward``.
-    Its constructor arguments are recorded automatically, so the registry can
+    A subclass keeps its arrays as ``MLArray`` attributes (any names:
+    ``weights``, ``gamma``, ``W_hidden``...) and implements ``forward``. Its
+    constructor arguments are recorded automatically, so the registry can
     rebuild it from ``{"type": name, **get_config()}``.
+
+    The arrays are found by one walk over the attributes
+    (``smolml_core.nn.walk``), in the order they were set, and named after
+    them. An array made directly that requires a gradient (``zeros``,
+    ``randn``, an initializer) is a *parameter*: ``named_parameters()``, which
+    the optimizer trains. An array made with ``requires_grad=False`` is a
+    *buffer*: ``named_buffers()``, kept and saved but not trained (running
+    statistics). The same walk names the arrays for the optimizer's state,
+    for saving and loading, for ``get_weights`` and for engine switching.
     """
 
     def forward(self, X: MLArray) -> MLArray:
@@ -30,28 +40,32 @@ class Layer(Configurable):
     def __call__(self, X: MLArray) -> MLArray:
         return self.forward(X)
 
-    def parameters(self) -> dict[str, MLArray]:
-        """The trainable arrays by attribute name, in the order they were set.
+    def named_parameters(self) -> dict[str, MLArray]:
+        """The trainable arrays by name, in the order they were set.
 
         A parameter is an ``MLArray`` attribute that needs a gradient and was made
         directly (``MLArray(...)``, ``zeros``, an initializer), not computed.
         """
-        return {
-            name: value
-            for name, value in vars(self).items()
-            if isinstance(value, MLArray) and value.requires_grad and value.is_leaf
-        }
+        return walk.named_parameters(self)
+
+    def named_buffers(self) -> dict[str, MLArray]:
+        """The arrays kept without training (made with ``requires_grad=False``), by name, in the order they were set."""
+        return walk.named_buffers(self)
+
+    def parameters(self) -> dict[str, MLArray]:
+        """The trainable arrays by name: the same as ``named_parameters()``, under the tutorial's name."""
+        return walk.named_parameters(self)
 
     def update(self, optimizer: Optimizer, layer_idx: int) -> None:
         """Let ``optimizer`` update this layer's parameters from their gradients.
 
         ``layer_idx`` identifies the layer in the optimizer's state, as in the tutorial.
         """
-        optimizer.update(self, layer_idx, param_names=tuple(self.parameters()))
+        optimizer.update(self, layer_idx, param_names=tuple(walk.named_parameters(self)))
 
     def parameter_count(self) -> int:
         """How many numbers the layer learns."""
-        return sum(p.size() for p in self.parameters().values())
+        return sum(p.size() for p in walk.named_parameters(self).values())
 
     def summary(self) -> str:
         """A short description for the network's table; layers may say it better."""

@@ -20,6 +20,7 @@ from .metrics import resolve_metrics
 from .optimizer import Optimizer
 from .summary import describe_network
 from .training import fit, measure
+from .walk import is_computed, layer_prefix, named_arrays, named_parameters
 
 __all__ = ["NeuralNetwork"]
 
@@ -195,7 +196,7 @@ class NeuralNetwork:
     def _first_non_finite(self, outputs: list[MLArray]) -> str:
         """Say where non-finite numbers first appeared: a layer's parameters, its output, or the loss."""
         for i, (layer, out) in enumerate(zip(self.layers, outputs, strict=False)):
-            for name, param in layer.parameters().items():
+            for name, param in named_parameters(layer).items():
                 if not np.all(np.isfinite(param.numpy())):
                     return f"layer {i} ({_layer_name(layer)}) has non-finite values in its parameter {name!r}"
             if not np.all(np.isfinite(out.numpy())):
@@ -232,10 +233,8 @@ class NeuralNetwork:
     @property
     def engine(self) -> str:
         """``"scalar"`` if the parameters are ``Value`` objects, else ``"array"``."""
-        for layer in self.layers:
-            for param in layer.parameters().values():
-                return param.engine
-        return "array"
+        first = self._first_parameter()
+        return "array" if first is None else first.engine
 
     def set_engine(self, engine: str) -> None:
         """Move every parameter to ``engine``, keeping its numbers and the optimizer's state.
@@ -246,17 +245,16 @@ class NeuralNetwork:
         numbers to rounding.
         """
         engine = scalar.check_engine(engine)
-        params = [p for layer in self.layers for p in layer.parameters().values()]
         if engine == "scalar":
             for i, layer in enumerate(self.layers):
-                for name, param in layer.parameters().items():
+                for name, param in named_parameters(layer).items():
                     if param.engine == "array" and param.dtype != np.float64:
                         raise ConfigError(
                             f"{type(layer).__name__}.{name} is {param.dtype}, but the scalar engine computes in "
                             "float64 (Python floats); build the layer with dtype='float64'",
                             path=("layers", f"[{i}]"),
                         )
-        for param in params:
+        for param in self.named_parameters().values():
             scalar.move(param, engine)
 
     # -- describing ------------------------------------------------------------
@@ -264,22 +262,39 @@ class NeuralNetwork:
     @property
     def dtype(self) -> np.dtype[Any]:
         """The precision of the first parameter (float64 if there is none); data is converted to it."""
+        first = self._first_parameter()
+        return np.dtype(np.float64) if first is None else first.dtype
+
+    def _first_parameter(self) -> MLArray | None:
+        """The first of ``named_parameters()``, found without naming them all (``dtype`` is read every forward)."""
         for layer in self.layers:
-            for param in layer.parameters().values():
-                return param.dtype
-        return np.dtype(np.float64)
+            for param in named_parameters(layer).values():
+                return param
+        return None
+
+    def named_parameters(self) -> dict[str, MLArray]:
+        """Every layer's parameters, named by their place: ``layers.0.weights``, ``layers.0.biases``, ...
+
+        In layer order, each layer's in the order of its own ``named_parameters()``;
+        a saved file names the arrays the same way.
+        """
+        return {
+            name: param
+            for i, layer in enumerate(self.layers)
+            for name, param in named_parameters(layer, layer_prefix(i)).items()
+        }
 
     def parameter_count(self) -> int:
         """How many numbers the network learns."""
         return sum(layer.parameter_count() for layer in self.layers)
 
     def get_weights(self) -> list[np.ndarray]:
-        """A copy of every parameter's numbers, layer by layer, in ``parameters()`` order."""
-        return [param.numpy() for layer in self.layers for param in layer.parameters().values()]
+        """A copy of every parameter's numbers, layer by layer, in ``named_parameters()`` order."""
+        return [param.numpy() for param in self.named_parameters().values()]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Put numbers from ``get_weights()`` back, in place (exactly, on either engine)."""
-        params = [param for layer in self.layers for param in layer.parameters().values()]
+        params = list(self.named_parameters().values())
         if len(weights) != len(params):
             raise ShapeError(f"the network has {len(params)} parameters but {len(weights)} arrays were given")
         arrays = [np.asarray(w) for w in weights]
@@ -312,8 +327,8 @@ class NeuralNetwork:
 
 def _check_parameters_are_leaves(layer: Any, index: int) -> None:
     """A computed array stored as an attribute would silently go untrained: say so."""
-    for name, value in vars(layer).items():
-        if isinstance(value, MLArray) and value.requires_grad and not value.is_leaf:
+    for name, value in named_arrays(layer):
+        if is_computed(value):
             raise ConfigError(
                 f"{type(layer).__name__}.{name} was computed from other arrays, so it cannot be trained "
                 "as a parameter; create it directly (MLArray(...), zeros, ones, randn or an initializer) "

@@ -9,6 +9,7 @@ import numpy as np
 from ..array import MLArray, no_grad, scalar
 from ..registry import Configurable
 from ..validation import positive
+from .walk import pick
 
 __all__ = ["Optimizer"]
 
@@ -37,9 +38,11 @@ class Optimizer(Configurable):
         """Update the named parameters of ``object`` (a layer) and return them.
 
         This is the tutorial's entry point; each parameter's state is kept under
-        ``(object_idx, name)``. Parameters that received no gradient are left alone.
+        ``(object_idx, name)``, with the name the layer walk gives it
+        (``smolml_core.nn.walk``), which is also how a saved file names that
+        state. Parameters that received no gradient are left alone.
         """
-        params = tuple(getattr(object, name) for name in param_names)
+        params = pick(object, param_names)
         with no_grad():
             for name, param in zip(param_names, params, strict=True):
                 grad = param._grad

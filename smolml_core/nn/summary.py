@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..array import scalar
 from ..errors import SmolMLError
 from ..registry import reference
+from .walk import named_parameters
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -19,7 +20,7 @@ def describe_network(network: NeuralNetwork) -> str:
     rows = [("#", "layer", "details", "parameters", "memory")]
     total_bytes = 0
     for i, layer in enumerate(network.layers):
-        params = layer.parameters() if hasattr(layer, "parameters") else {}
+        params = named_parameters(layer)
         nbytes = sum(_nbytes(p) for p in params.values())
         total_bytes += nbytes
         count = sum(p.size() for p in params.values())

@@ -22,6 +22,7 @@ import numpy as np
 from ..array import MLArray
 from ..errors import ShapeError
 from ..nn import Callback, Layer, Optimizer, WeightInitializer, training_mode
+from ..nn.walk import named_buffers, named_parameters, replace
 from ..registry import reference, resolve
 from ..rng import set_seed
 from . import domains
@@ -238,7 +239,7 @@ def _layer_gradients(subject: Subject, engine: str, training: bool) -> None:
     """One finite-difference check per input and parameter, the others held as constants."""
     set_seed(domains.SEED)
     layer = subject.build()
-    originals = layer.parameters()
+    originals = named_parameters(layer)
     X = domains.layer_input(input_width(layer, subject.params) or domains.DEFAULT_WIDTH)
     constants = {name: MLArray(p.numpy(), requires_grad=False, engine=engine) for name, p in originals.items()}
     targets: list[tuple[str | None, np.ndarray]] = [(None, X)] + [(n, p.numpy()) for n, p in originals.items()]
@@ -248,7 +249,7 @@ def _layer_gradients(subject: Subject, engine: str, training: bool) -> None:
 
             def f(a: MLArray, target: str | None = target) -> MLArray:
                 for name, constant in constants.items():
-                    setattr(layer, name, a if name == target else constant)
+                    replace(layer, name, a if name == target else constant)
                 inputs = a if target is None else MLArray(X, requires_grad=False, engine=engine)
                 set_seed(domains.SEED + 1)  # the same random draws (a dropout mask) at every call
                 with training_mode(training):
@@ -258,7 +259,7 @@ def _layer_gradients(subject: Subject, engine: str, training: bool) -> None:
             _compare_gradients(f, value, engine, f"with respect to {what}", fix, _mode(training))
     finally:
         for name, original in originals.items():
-            setattr(layer, name, original)
+            replace(layer, name, original)
 
 
 def _compare_gradients(
@@ -325,16 +326,18 @@ def rebuild(subject: Subject) -> None:
 
 
 def _copy_parameters(original: Any, rebuilt: Any) -> None:
-    mine, theirs = original.parameters(), rebuilt.parameters()
-    shapes = {name: p.shape for name, p in mine.items()}
-    rebuilt_shapes = {name: p.shape for name, p in theirs.items()}
-    if shapes != rebuilt_shapes:
-        raise Problem(
-            f"built again by name it has the parameters {rebuilt_shapes}, not {shapes}",
-            "get_config() must return the constructor arguments that decide the parameters' shapes",
-        )
-    for name, param in mine.items():
-        theirs[name].data = np.array(param.data, copy=True)
+    """Copy ``original``'s parameters and buffers into ``rebuilt``, which must have the same names and shapes."""
+    for which, walk in (("parameters", named_parameters), ("buffers", named_buffers)):
+        mine, theirs = walk(original), walk(rebuilt)
+        shapes = {name: p.shape for name, p in mine.items()}
+        rebuilt_shapes = {name: p.shape for name, p in theirs.items()}
+        if shapes != rebuilt_shapes:
+            raise Problem(
+                f"built again by name it has the {which} {rebuilt_shapes}, not {shapes}",
+                f"get_config() must return the constructor arguments that decide the {which}' shapes",
+            )
+        for name, array in mine.items():
+            theirs[name].assign(array.numpy())
 
 
 # -- determinism -----------------------------------------------------------------
@@ -350,10 +353,10 @@ def determinism(subject: Subject, seed: int = domains.SEED) -> None:
     set_seed(seed)
     second = subject.build()
     if kind == "layer":
-        params_a, params_b = first.parameters(), second.parameters()
+        params_a, params_b = named_parameters(first), named_parameters(second)
         for name in {**params_a, **params_b}:
-            a, b = params_a.get(name), params_b.get(name)
-            if a is None or b is None or a.shape != b.shape or not np.array_equal(a.numpy(), b.numpy()):
+            pa, pb = params_a.get(name), params_b.get(name)
+            if pa is None or pb is None or pa.shape != pb.shape or not np.array_equal(pa.numpy(), pb.numpy()):
                 raise Problem(
                     f"two builds after set_seed({seed}) start with different values of parameter {name!r}",
                     "draw starting values from smolml_core.get_rng() or through a WeightInitializer, "
