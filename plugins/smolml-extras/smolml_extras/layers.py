@@ -118,9 +118,9 @@ class BatchNorm(Layer):
 
     def _update_running(self, mean: np.ndarray, variance: np.ndarray, rows: int) -> None:
         m = self.momentum
-        dtype = self.running_mean.data.dtype
-        self.running_mean.data = ((1 - m) * self.running_mean.data + m * mean).astype(dtype)
-        self.running_var.data = ((1 - m) * self.running_var.data + m * variance * (rows / (rows - 1))).astype(dtype)
+        dtype = self.running_mean.dtype
+        self.running_mean.assign(((1 - m) * self.running_mean.numpy() + m * mean).astype(dtype))
+        self.running_var.assign(((1 - m) * self.running_var.numpy() + m * variance * (rows / (rows - 1))).astype(dtype))
 
     def summary(self) -> str:
         return f"{self.size} features, momentum={self.momentum:g}"
