@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..array import MLArray
 from ..errors import SmolMLError
 from ..registry import Configurable
+from ..registry.kinds import component_base
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["Layer"]
 
 
+@component_base("layer")
 class Layer(Configurable):
     """Base class of every layer.
 

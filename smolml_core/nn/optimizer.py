@@ -9,10 +9,12 @@ import numpy as np
 from ..array import MLArray, no_grad, scalar
 from ..errors import ConfigError
 from ..registry import Configurable
+from ..registry.kinds import component_base
 
 __all__ = ["Optimizer"]
 
 
+@component_base("optimizer")
 class Optimizer(Configurable):
     """Base class of every optimizer.
 
