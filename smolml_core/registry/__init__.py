@@ -4,6 +4,7 @@ What SmolML knows about each kind of component (its hook, its base class,
 where a config names it...) is one table, ``kinds.py``.
 """
 
+from .components import components_used
 from .configurable import Configurable
 from .factory import lookup, reference, resolve, to_plain
 from .hookspecs import Register, hookimpl, hookspec
@@ -32,6 +33,7 @@ __all__ = [
     "PluginProblem",
     "Register",
     "Registry",
+    "components_used",
     "get_registry",
     "hookimpl",
     "hookspec",
