@@ -13,7 +13,7 @@ from ..array import MLArray, no_grad, scalar
 from ..errors import ConfigError, NumericalError, ShapeError
 from ..registry import reference, resolve
 from .checkpoint import Checkpoint
-from .checks import as_constant, check_rows
+from .data_checks import as_constant, check_rows
 from .history import History
 from .layer import Layer
 from .metrics import resolve_metrics
