@@ -112,16 +112,16 @@ def _build(config: Mapping[str, Any], network_class: type[NeuralNetwork]) -> Neu
             raise exc.at(f"layers[{i}]") from exc.__cause__
     loss = resolve("loss", config["loss_function"], param="loss_function")
     optimizer = resolve("optimizer", config.get("optimizer", "sgd"), param="optimizer")
+    if network_class.__init__ is NeuralNetwork.__init__:  # its constructor is NeuralNetwork's: errors are the config's
+        return network_class(layers, loss, optimizer, engine=config.get("engine"))
     try:
         return network_class(layers, loss, optimizer, engine=config.get("engine"))
-    except TypeError as exc:
-        if network_class is NeuralNetwork:
-            raise
-        name = network_class.__qualname__
+    except (TypeError, SmolMLError) as exc:
+        name = network_class.__name__
         raise TypeError(
             f"{name} cannot be built from a network config: it is called as NeuralNetwork is, "
-            f"{name}(layers, loss_function, optimizer, engine=...), and that raised TypeError: {exc}. "
-            f"Give {name}.__init__ those parameters, or build or load it as a NeuralNetwork"
+            f"{name}(layers, loss_function, optimizer, engine=...), and its constructor raised "
+            f"{type(exc).__name__}: {exc}. Give {name}.__init__ those parameters, or build it as a NeuralNetwork"
         ) from exc
 
 
