@@ -196,7 +196,7 @@ def component_base(kind: str) -> Callable[[T], T]:
 
     def declare(cls: T) -> T:
         if cls.__name__ != expected:
-            raise TypeError(f"the {kind} kind's base class is {expected}, not {cls.__qualname__}")
+            raise TypeError(f"the {kind} kind's base class is {expected}, not {cls.__name__}")
         _BASES[kind] = cls
         return cls
 
