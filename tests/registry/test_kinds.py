@@ -100,15 +100,21 @@ def test_the_kit_skips_gradients_exactly_for_the_kinds_it_does_not_differentiate
     assert [kind.name for kind in TABLE if not kind.no_gradient] == ["activation", "loss", "layer"]
 
 
-def test_the_reference_lists_every_hook_of_the_table() -> None:
-    """docs/plugins.md's table of hooks has one line per row: hook, kind, and the base class if there is one."""
-    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
-    lines = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(smolml_register_\w+)`.*$", text, re.M)}
-    assert set(lines) == {kind.hook for kind in TABLE}
+def hook_lines(page: str) -> dict[str, str]:
+    """The lines of a table in ``docs/<page>`` that name a hook, by hook."""
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    return {m.group(1): m.group(0) for m in re.finditer(r"^\|.*?`(smolml_register_\w+)`.*$", text, re.M)}
+
+
+def test_the_docs_list_every_row_of_the_table() -> None:
+    """The reference's table of hooks and the author's guide's table of kinds have one line per row."""
+    reference, guide = hook_lines("plugins.md"), hook_lines("plugin-authors.md")
+    assert set(reference) == set(guide) == {kind.hook for kind in TABLE}
     for kind in TABLE:
-        assert f"`{kind.name}`" in lines[kind.hook]
+        assert f"`{kind.name}`" in reference[kind.hook] and f"`{kind.name}`" in guide[kind.hook]
+        assert f"`{kind.arguments[0]}`" in guide[kind.hook]
         if kind.base:
-            assert f"smolml_core.{kind.base}`" in lines[kind.hook]
+            assert f"smolml_core.{kind.base}`" in reference[kind.hook] and f"`{kind.base}`" in guide[kind.hook]
 
 
 def test_the_loader_writes_no_private_state_of_the_registry() -> None:
