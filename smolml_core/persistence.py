@@ -84,7 +84,7 @@ def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "smolml_version": __version__,
+        "smolml_version": _smolml_version(),
         "config": config,
         "plugins": _plugins_used(network),
         "epochs_trained": network.epochs_trained,
@@ -104,6 +104,10 @@ def _layer_arrays(layer: Any) -> dict[str, MLArray]:
 
 def _describe(array: np.ndarray) -> dict[str, Any]:
     return {"shape": list(array.shape), "dtype": array.dtype.name}
+
+
+def _smolml_version() -> str:
+    return __version__
 
 
 def _plugins_used(network: NeuralNetwork) -> list[dict[str, Any]]:
