@@ -8,6 +8,7 @@ optimizers, initializers, layers, metrics, schedules, callbacks) comes from a
 plugin through the registry; the standard set is the ``smolml_std`` plugin.
 """
 
+from ._version import __version__ as __version__
 from .array import (
     ENGINES,
     MLArray,
@@ -67,8 +68,6 @@ from .registry import (
 )
 from .rng import get_rng, set_seed
 from .value import Value
-
-__version__ = "0.1.0"
 
 __all__ = [
     # autograd

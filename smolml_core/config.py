@@ -45,34 +45,38 @@ __all__ = ["build_network", "load_config"]
 _NETWORK_KEYS = ("layers", "loss_function", "optimizer", "engine")
 
 
-def build_network(config: Mapping[str, Any] | str | os.PathLike[str]) -> NeuralNetwork:
+def build_network(
+    config: Mapping[str, Any] | str | os.PathLike[str], *, network_class: type[NeuralNetwork] = NeuralNetwork
+) -> NeuralNetwork:
     """A new, freshly initialised network from a config dict or a ``.toml``/``.json`` file.
 
     A file laid out for ``smolml train`` holds the network in its ``[network]``
     table, which is used; otherwise the whole file is the network config.
     If the config is wrong, nothing is drawn from the random generator: its
-    state is put back before the error is raised.
+    state is put back before the error is raised. ``network_class`` builds a
+    subclass of ``NeuralNetwork`` instead (``MyNetwork.load`` does that); it is
+    called as ``NeuralNetwork`` is, with the layers, loss, optimizer and engine.
     """
     if isinstance(config, (str, os.PathLike)):
-        return _build_from_file(config)
+        return _build_from_file(config, network_class)
     rng = get_rng()
     state = rng.bit_generator.state
     try:
-        return _build(config)
+        return _build(config, network_class)
     except BaseException:
         rng.bit_generator.state = state  # layers built before the mistake drew their weights: undo that
         raise
 
 
-def _build_from_file(path: str | os.PathLike[str]) -> NeuralNetwork:
+def _build_from_file(path: str | os.PathLike[str], network_class: type[NeuralNetwork]) -> NeuralNetwork:
     data = load_config(path)
     try:
         if "network" not in data:
-            return build_network(data)
+            return build_network(data, network_class=network_class)
         try:
             if not isinstance(data["network"], Mapping):
                 raise ConfigError("must be a table holding the network's layers, loss_function, ...")
-            return build_network(data["network"])
+            return build_network(data["network"], network_class=network_class)
         except SmolMLError as exc:
             exc.at("network")
             raise
@@ -81,7 +85,9 @@ def _build_from_file(path: str | os.PathLike[str]) -> NeuralNetwork:
         raise
 
 
-def _build(config: Mapping[str, Any]) -> NeuralNetwork:
+def _build(config: Mapping[str, Any], network_class: type[NeuralNetwork]) -> NeuralNetwork:
+    if not (isinstance(network_class, type) and issubclass(network_class, NeuralNetwork)):
+        raise TypeError(f"network_class must be NeuralNetwork or a subclass of it, not {network_class!r}")
     if not isinstance(config, Mapping):
         raise ConfigError(f"a network config must be a table (dict), not {type(config).__name__}")
     for key in config:
@@ -106,7 +112,17 @@ def _build(config: Mapping[str, Any]) -> NeuralNetwork:
             raise exc.at(f"layers[{i}]") from exc.__cause__
     loss = resolve("loss", config["loss_function"], param="loss_function")
     optimizer = resolve("optimizer", config.get("optimizer", "sgd"), param="optimizer")
-    return NeuralNetwork(layers, loss, optimizer, engine=config.get("engine"))
+    if network_class.__init__ is NeuralNetwork.__init__:  # its constructor is NeuralNetwork's: errors are the config's
+        return network_class(layers, loss, optimizer, engine=config.get("engine"))
+    try:
+        return network_class(layers, loss, optimizer, engine=config.get("engine"))
+    except (TypeError, SmolMLError) as exc:
+        name = network_class.__name__
+        raise TypeError(
+            f"{name} cannot be built from a network config: it is called as NeuralNetwork is, "
+            f"{name}(layers, loss_function, optimizer, engine=...), and its constructor raised "
+            f"{type(exc).__name__}: {exc}. Give {name}.__init__ those parameters, or build it as a NeuralNetwork"
+        ) from exc
 
 
 def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:

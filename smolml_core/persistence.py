@@ -23,24 +23,24 @@ or extra array, a wrong shape or dtype, edited JSON, a newer format) becomes a
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ._version import __version__
+from .config import build_network
 from .errors import ModelFileError, SmolMLError
 from .files import write_atomically
+from .nn import NeuralNetwork
+from .nn.saving import declare_file_format
 from .nn.walk import layer_prefix, named_parameters, named_state
-from .registry import NETWORK_KINDS, USER_PLUGIN, Component, get_registry
+from .registry import USER_PLUGIN, components_used, get_registry
 from .rng import get_rng
-
-if TYPE_CHECKING:
-    from .nn import NeuralNetwork
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_network", "save_network"]
 
@@ -102,59 +102,19 @@ def _describe(array: np.ndarray) -> dict[str, Any]:
 
 
 def _smolml_version() -> str:
-    from . import __version__
-
     return __version__
 
 
 def _plugins_used(network: NeuralNetwork) -> list[dict[str, Any]]:
     """Which plugin provided each component the network uses, grouped by plugin."""
     by_plugin: dict[tuple[str, str | None, str | None], set[tuple[str, str]]] = {}
-    for entry in _components(network):
+    for entry in components_used(network):
         key = (entry.plugin, entry.distribution, entry.version)
         by_plugin.setdefault(key, set()).add((entry.kind, entry.name))
     return [
         {"plugin": plugin, "distribution": dist, "version": version, "components": sorted(map(list, names))}
         for (plugin, dist, version), names in sorted(by_plugin.items(), key=lambda item: item[0][0])
     ]
-
-
-def _components(network: NeuralNetwork) -> Iterator[Component]:
-    """The registry entries of every component inside the network, nested ones included."""
-    registry = get_registry()
-    seen: set[int] = set()
-    pending: list[Any] = [*network.layers, network.loss_function, network.optimizer]
-    while pending:
-        obj = pending.pop()
-        if isinstance(obj, str):  # a component named in a layer's arguments ("relu", "he")
-            yield from _named(registry, obj)
-            continue
-        if id(obj) in seen or obj is None or isinstance(obj, (bool, int, float)):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, (list, tuple)):
-            pending.extend(obj)
-            continue
-        if isinstance(obj, Mapping):
-            pending.extend(obj.values())
-            continue
-        if isinstance(obj, functools.partial):
-            pending.append(obj.func)
-            pending.extend(obj.keywords.values())
-            continue
-        entry = registry.find_object(obj) or registry.find_object(type(obj))
-        if entry is not None:
-            yield entry
-        pending.extend(getattr(obj, "_init_args", {}).values())
-
-
-def _named(registry: Any, name: str) -> Iterator[Component]:
-    """The components registered under ``name`` in any kind (a string argument does not say which kind)."""
-    for kind in NETWORK_KINDS:
-        try:
-            yield registry.get(kind, name)
-        except SmolMLError:
-            continue
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -166,11 +126,16 @@ def load_network(path: str | os.PathLike[str]) -> NeuralNetwork:
     Loading also restores the random generator to its state at saving time, so a
     resumed run draws the same numbers an uninterrupted one would have.
     """
+    return _load(path, NeuralNetwork)
+
+
+def _load(path: str | os.PathLike[str], network_class: type[NeuralNetwork]) -> NeuralNetwork:
+    """``load_network``, building the network as ``network_class`` (what ``MyNetwork.load`` asks for)."""
     where = f"{os.fspath(path)!r}"
     arrays = _read_arrays(path, where)
     meta = _read_meta(arrays, where)
     try:
-        return _rebuild(meta, arrays)
+        return _rebuild(meta, arrays, network_class)
     except ModelFileError as exc:
         raise ModelFileError(f"{where}: {exc}") from exc.__cause__
 
@@ -227,15 +192,13 @@ def _read_meta(arrays: dict[str, np.ndarray], where: str) -> dict[str, Any]:
     return meta
 
 
-def _rebuild(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> NeuralNetwork:
-    from .config import build_network
-
+def _rebuild(meta: dict[str, Any], arrays: dict[str, np.ndarray], network_class: type[NeuralNetwork]) -> NeuralNetwork:
     _check_plugins(_field(meta, "plugins", list))
     config = _field(meta, "config", dict)
     rng = get_rng()
     state_before = rng.bit_generator.state
     try:
-        network = build_network(config)  # fresh weights, overwritten below
+        network = build_network(config, network_class=network_class)  # fresh weights, overwritten below
     except SmolMLError as exc:
         raise ModelFileError(f"its network config cannot be built: {exc}") from exc
     except MemoryError as exc:
@@ -394,3 +357,16 @@ def _restore_rng(saved: dict[str, Any]) -> None:
         generator.state = saved
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise ModelFileError(f"its random generator state cannot be restored ({_reason(exc)})") from exc
+
+
+class _NetworkFiles:
+    """This module as the file format ``NeuralNetwork.save`` and ``NeuralNetwork.load`` use."""
+
+    def save(self, network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
+        return save_network(network, path)
+
+    def load(self, path: str | os.PathLike[str], network_class: type[NeuralNetwork]) -> NeuralNetwork:
+        return _load(path, network_class)
+
+
+declare_file_format(_NetworkFiles())

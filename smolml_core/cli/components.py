@@ -24,9 +24,20 @@ from typing import Any
 
 from ..errors import SmolMLError
 from ..registry import KINDS, USER_PLUGIN, Component, Registry
+from ..registry.kinds import TABLE
 from ..wording import did_you_mean
-from . import inspection
 from .errors import FAILED, USAGE, CommandError
+from .inspection import (
+    CONFIG_PLACES,
+    config_line,
+    config_table,
+    docstring,
+    first_line,
+    parameters,
+    signature_text,
+    source_location,
+    toml_value,
+)
 from .loading import loaded_registry
 
 __all__ = ["FORMAT", "component_details", "component_row", "run_components"]
@@ -34,7 +45,7 @@ __all__ = ["FORMAT", "component_details", "component_row", "run_components"]
 FORMAT = 1
 """The version of the JSON documents; it changes only when a key changes meaning or goes away."""
 
-_PLURALS = {f"{kind}{'es' if kind.endswith('s') else 's'}": kind for kind in KINDS}
+_PLURALS = {kind.plural: kind.name for kind in TABLE}
 _EVERY_KIND = "all"
 _USAGE = "smolml components [KIND] [PATTERN] [--json], or smolml components show KIND NAME [--json]"
 
@@ -106,7 +117,7 @@ def component_row(registry: Registry, component: Component) -> dict[str, Any]:
         "plugin": component.plugin,
         "distribution": component.distribution,
         "version": component.version,
-        "summary": inspection.first_line(component.obj),
+        "summary": first_line(component.obj),
     }
 
 
@@ -191,15 +202,15 @@ def _show(kind_word: str, name: str, *, as_json: bool) -> int:
 
 def component_details(registry: Registry, component: Component) -> dict[str, Any]:
     """Everything ``components show`` says about one component, as JSON-ready data."""
-    found, open_ended = inspection.parameters(component, registry)
-    table, missing = inspection.config_table(component, registry)
-    key, place = inspection.CONFIG_PLACES.get(component.kind, (None, ""))
-    path, line, note = inspection.source_location(component.obj)
+    found, open_ended = parameters(component, registry)
+    table, missing = config_table(component, registry)
+    key, place = CONFIG_PLACES.get(component.kind, (None, ""))
+    path, line, note = source_location(component.obj)
     return {
         "format": FORMAT,
         **component_row(registry, component),
         "provider": component.provider,
-        "signature": inspection.signature_text(component),
+        "signature": signature_text(component),
         "parameters": [
             {
                 "name": p.name,
@@ -216,10 +227,10 @@ def component_details(registry: Registry, component: Component) -> dict[str, Any
             "key": key,
             "place": place,
             "table": table,
-            "line": inspection.config_line(component, registry),
+            "line": config_line(component, registry),
             "missing": missing,
         },
-        "doc": inspection.docstring(component.obj),
+        "doc": docstring(component.obj),
         "source": {"file": path, "line": line, "note": note or None},
     }
 
@@ -285,6 +296,6 @@ def _parameters_text(d: dict[str, Any]) -> str:
 
 def _example_value(value: Any) -> str:
     try:
-        return inspection.toml_value(value)
+        return toml_value(value)
     except Exception:
         return repr(value)

@@ -1,4 +1,4 @@
-"""Turning SmolML's exceptions into the command's one-line messages and exit statuses."""
+"""The command's exit statuses, and turning SmolML's exceptions into its one-line messages."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from contextlib import contextmanager
 
 from ..errors import NumericalError, SmolMLError, TrainingError
 
-__all__ = ["USAGE", "FAILED", "CommandError", "blame", "reported"]
+__all__ = ["USAGE", "FAILED", "INTERRUPTED", "BROKEN_PIPE", "CommandError", "blame", "reported"]
 
 FAILED = 1
 """Exit status when the work itself failed (training stopped on a non-finite loss)."""
 USAGE = 2
 """Exit status for a mistake in the command line or in a file: the message says what to fix."""
+INTERRUPTED = 130
+"""The shell's status for a command stopped by Ctrl-C (128 + SIGINT)."""
+BROKEN_PIPE = 141
+"""The shell's status for a command whose reader went away (128 + SIGPIPE)."""
 
 
 class CommandError(Exception):

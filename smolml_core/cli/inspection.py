@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..registry import Component, Registry
+from ..registry.kinds import TABLE
 
 __all__ = [
     "CONFIG_PLACES",
@@ -37,16 +38,7 @@ __all__ = [
     "toml_value",
 ]
 
-CONFIG_PLACES: dict[str, tuple[str | None, str]] = {
-    "activation": ("activation_function", "in a [[network.layers]] table"),
-    "loss": ("loss_function", "in [network]"),
-    "optimizer": ("optimizer", "in [network]"),
-    "initializer": ("weight_initializer", "in a [[network.layers]] table"),
-    "layer": (None, "one of the [network] layers, or the keys of a [[network.layers]] table"),
-    "metric": ("metrics", "in [training]"),
-    "schedule": ("lr_schedule", "in [training]"),
-    "callback": (None, "in Python: network.train(..., callbacks=[...])"),
-}
+CONFIG_PLACES: dict[str, tuple[str | None, str]] = {kind.name: (kind.config_key, kind.config_place) for kind in TABLE}
 """Per kind: the config key that takes a component of that kind (None: no single key), and where it goes."""
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

@@ -18,15 +18,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import PluginError
-from .errors import USAGE, CommandError
+from ..registry import KINDS
+from .errors import BROKEN_PIPE, INTERRUPTED, USAGE, CommandError
 
 __all__ = ["main"]
-
-INTERRUPTED = 130
-"""The shell's status for a command stopped by Ctrl-C (128 + SIGINT)."""
-
-BROKEN_PIPE = 141
-"""The shell's status for a command whose reader went away (128 + SIGPIPE)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         "components",
         help="list the registered components, or show one in detail",
         usage="smolml components [KIND] [PATTERN] [--json]\n       smolml components show KIND NAME [--json]",
-        description="List the components the plugins registered, optionally of one KIND (activation, loss, "
-        "optimizer, initializer, layer, metric, schedule, callback) and matching a shell-style PATTERN "
+        description=f"List the components the plugins registered, optionally of one KIND ({', '.join(KINDS)}) "
+        "and matching a shell-style PATTERN "
         "('*relu*', case-insensitive, tried on the name and each alias; 'std:*' on plugin:name). A single "
         "word that is not a kind is the pattern. 'show KIND NAME' prints one component: its signature, the "
         "parameters a config may set, a config line, its documentation and where its source is. "

@@ -15,8 +15,7 @@ from ..rng import set_seed
 from ..wording import did_you_mean
 from .data import SplitData, check_fit, load_split_data
 from .description import DataDescription, describe
-from .errors import CommandError, blame, reported, write_error
-from .main import INTERRUPTED
+from .errors import INTERRUPTED, CommandError, blame, reported, write_error
 from .report import default_metrics, format_table, is_class_targets
 from .settings import TRAINING_KEYS, TrainingSettings, check_sections, read_training
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..registry import Configurable, resolve
+from ..registry.kinds import component_base
 from ..validation import boolean, non_negative, one_of, whole_number
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Callback", "EarlyStopping", "resolve_callbacks", "resolve_early_stopping"]
 
 
+@component_base("callback")
 class Callback(Configurable):
     """Base class of training callbacks: override the methods you need; each does nothing by default.
 

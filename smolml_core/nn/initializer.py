@@ -10,6 +10,7 @@ import numpy as np
 
 from ..array import MLArray
 from ..registry import Configurable
+from ..registry.kinds import component_base
 from ..rng import get_rng
 
 __all__ = ["WeightInitializer", "fans"]
@@ -30,6 +31,7 @@ class _ClassOrInstanceMethod:
         return types.MethodType(self.func, obj if obj is not None else owner())
 
 
+@component_base("initializer")
 class WeightInitializer(Configurable):
     """Base class of every initializer.
 

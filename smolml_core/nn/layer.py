@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..array import MLArray
 from ..errors import SmolMLError
 from ..registry import Configurable
+from ..registry.kinds import component_base
 from . import walk
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["Layer"]
 
 
+@component_base("layer")
 class Layer(Configurable):
     """Base class of every layer.
 

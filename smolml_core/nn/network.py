@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -13,16 +13,19 @@ from ..array import MLArray, no_grad, scalar
 from ..errors import ConfigError, NumericalError, ShapeError
 from ..registry import reference, resolve
 from .checkpoint import Checkpoint
-from .checks import as_constant, check_rows
+from .data_checks import as_constant, check_rows
 from .history import History
 from .layer import Layer
 from .metrics import resolve_metrics
 from .optimizer import Optimizer
+from .saving import file_format
 from .summary import describe_network
 from .training import fit, measure
 from .walk import is_computed, layer_prefix, named_arrays, named_parameters
 
 __all__ = ["NeuralNetwork"]
+
+N = TypeVar("N", bound="NeuralNetwork")
 
 
 class NeuralNetwork:
@@ -217,16 +220,18 @@ class NeuralNetwork:
         ``smolml_core.load_network``) reads it back, in any process where the same
         plugins are installed; training then resumes exactly where it stopped.
         """
-        from ..persistence import save_network
-
-        return save_network(self, path)
+        return file_format().save(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> NeuralNetwork:
-        """The network saved at ``path`` (see ``save``); any problem is a ``ModelFileError``."""
-        from ..persistence import load_network
+    def load(cls: type[N], path: str | os.PathLike[str]) -> N:
+        """The network saved at ``path`` (see ``save``); any problem with the file is a ``ModelFileError``.
 
-        return load_network(path)
+        Called on a subclass, it builds that subclass, calling it as
+        ``NeuralNetwork`` is called (a ``TypeError`` says so if it cannot be).
+        """
+        network = file_format().load(path, cls)
+        assert isinstance(network, cls)  # the file format built the class it was given
+        return network
 
     # -- engines ---------------------------------------------------------------
 

@@ -8,12 +8,14 @@ import numpy as np
 
 from ..array import MLArray, no_grad, scalar
 from ..registry import Configurable
+from ..registry.kinds import component_base
 from ..validation import positive
 from .walk import pick
 
 __all__ = ["Optimizer"]
 
 
+@component_base("optimizer")
 class Optimizer(Configurable):
     """Base class of every optimizer.
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from ..errors import ConfigError, SmolMLError, TrainingError
 from ..registry import Configurable, resolve
+from ..registry.kinds import component_base
 
 __all__ = ["Schedule", "resolve_schedule", "scheduled_rate"]
 
 
+@component_base("schedule")
 class Schedule(Configurable):
     """Base class of every learning-rate schedule.
 

@@ -26,7 +26,7 @@ from ..errors import ConfigError, NumericalError, SmolMLError, TrainingError
 from ..rng import get_rng
 from .callbacks import Callback, resolve_callbacks, resolve_early_stopping
 from .checkpoint import Checkpoint
-from .checks import as_constant, check_count, check_rows, loss_value, match_targets
+from .data_checks import as_constant, check_count, check_rows, loss_value, match_targets
 from .history import History
 from .interrupt import default_notice, finish_epoch_on_ctrl_c
 from .metrics import Metric, compute_metrics, resolve_metrics

@@ -1,12 +1,17 @@
-"""Plugins and the registry: how names become components."""
+"""Plugins and the registry: how names become components.
 
+What SmolML knows about each kind of component (its hook, its base class,
+where a config names it...) is one table, ``kinds.py``.
+"""
+
+from .components import components_used
 from .configurable import Configurable
 from .factory import lookup, reference, resolve, to_plain
-from .hookspecs import HOOKS, NETWORK_KINDS, Register, hookimpl, hookspec
+from .hookspecs import Register, hookimpl, hookspec
+from .kinds import HOOKS, KINDS, NETWORK_KINDS
 from .loader import ENTRY_POINT_GROUP
 from .plugins import PluginInfo, PluginProblem
 from .registry import (
-    KINDS,
     USER_PLUGIN,
     Component,
     Registry,
@@ -28,6 +33,7 @@ __all__ = [
     "PluginProblem",
     "Register",
     "Registry",
+    "components_used",
     "get_registry",
     "hookimpl",
     "hookspec",

@@ -13,7 +13,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Configurable"]
+from .factory import to_plain
+
+__all__ = ["Configurable", "recorded_arguments"]
 
 
 class Configurable:
@@ -28,8 +30,6 @@ class Configurable:
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments, with components written as names (JSON-compatible)."""
-        from .factory import to_plain
-
         return {key: to_plain(value) for key, value in getattr(self, "_init_args", {}).items()}
 
 
@@ -63,3 +63,10 @@ def _flatten(arguments: dict[str, Any], signature: inspect.Signature) -> dict[st
         else:
             out[name] = value
     return out
+
+
+def recorded_arguments(component: Any) -> dict[str, Any]:
+    """The arguments ``component`` was built with, as ``Configurable`` recorded them; {} for anything else."""
+    if not isinstance(component, Configurable):
+        return {}
+    return dict(getattr(component, "_init_args", {}))

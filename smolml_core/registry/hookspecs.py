@@ -24,11 +24,14 @@ a function is the component itself (parameters, if any, are bound by keyword).
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Protocol
 
 import pluggy
 
-__all__ = ["HOOKS", "NETWORK_KINDS", "Register", "hookimpl", "hookspec"]
+from .kinds import HOOKS, NETWORK_KINDS
+
+__all__ = ["HOOKS", "NETWORK_KINDS", "Register", "hookimpl", "hookspec", "plugin_manager"]
 
 hookspec = pluggy.HookspecMarker("smolml")
 hookimpl = pluggy.HookimplMarker("smolml")
@@ -246,19 +249,12 @@ def smolml_register_callbacks(register: Register) -> None:
     """
 
 
-HOOKS: dict[str, str] = {
-    "activation": "smolml_register_activations",
-    "loss": "smolml_register_losses",
-    "optimizer": "smolml_register_optimizers",
-    "initializer": "smolml_register_initializers",
-    "layer": "smolml_register_layers",
-    "metric": "smolml_register_metrics",
-    "schedule": "smolml_register_schedules",
-    "callback": "smolml_register_callbacks",
-}
-"""Each kind of component and the hook that registers it."""
+def plugin_manager() -> pluggy.PluginManager:
+    """A new plugin manager that knows these hooks; the loader makes one for each registry it fills.
 
-NETWORK_KINDS: tuple[str, ...] = ("activation", "loss", "optimizer", "initializer", "layer")
-"""The kinds that are parts of a network (and so of its config and its saved file).
-
-Metrics, schedules and callbacks belong to a training run instead."""
+    There is one hookspec here per row of the table of kinds (``kinds.py``),
+    named by the row's ``hook``; ``HOOKS`` and ``NETWORK_KINDS`` come from that table.
+    """
+    manager = pluggy.PluginManager("smolml")
+    manager.add_hookspecs(sys.modules[__name__])
+    return manager

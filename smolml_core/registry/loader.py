@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from ..wording import did_you_mean
-from . import hookspecs
-from .hookspecs import HOOKS
+from .hookspecs import HOOKS, plugin_manager
 from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem
 from .selection import DISABLE_VARIABLE, Selection
 
@@ -56,20 +55,22 @@ def load_plugins(
 ) -> pluggy.PluginManager:
     """Load every selected plugin into ``registry``, recording each one's outcome there."""
     selection = selection or Selection()
-    manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
-    manager.add_hookspecs(hookspecs)
+    manager = plugin_manager()
     if entry_points is None:
         entry_points = installed_entry_points()
     elif callable(entry_points):
         entry_points = entry_points()
 
     seen: set[str] = set()
+    recorded: set[str] = set()
     for ep in entry_points:
         dist_name, dist_version = _distribution(ep)
         info = PluginInfo(ep.name, dist_name, dist_version, str(getattr(ep, "value", "")), LOADED)
+        declared_before = ep.name in recorded
+        recorded.add(ep.name)
         reason = selection.excluded(ep.name)
         if reason:
-            registry._record_plugin(dataclasses.replace(info, status=DISABLED, reason=reason))
+            registry.record_plugin(dataclasses.replace(info, status=DISABLED, reason=reason))
             continue
         registered: list[Component] = []
         try:
@@ -89,32 +90,28 @@ def load_plugins(
                 manager.unregister(name=ep.name)
                 raise
         except _Failure as failure:
-            for entry in reversed(registered):
-                registry._forget(entry)
             problem = PluginProblem(
                 ep.name, failure.stage, failure.error, failure.hint, dist_name, dist_version, failure.details
             )
             lost = tuple((c.kind, label) for c in registered for label in (c.name, *c.aliases))
-            if ep.name in {p.name for p in registry._plugins.values()}:
-                registry._problems.append(problem)  # a second declaration: keep the first plugin's record
-                continue
-            registry._record_plugin(
-                dataclasses.replace(info, status=FAILED, problems=(problem,), would_have_provided=lost), [problem]
-            )
+            failed = dataclasses.replace(info, status=FAILED, problems=(problem,), would_have_provided=lost)
+            # A second declaration of a name adds its problem; the first plugin keeps its record.
+            registry.record_plugin(None if declared_before else failed, [problem], withdraw=registered)
         else:
-            registry._record_plugin(info)
+            registry.record_plugin(info)
 
     if selection.only is not None:
-        installed = {p.lower() for p in registry._plugins}
-        for name in sorted(selection.only - installed):
-            registry._problems.append(
-                PluginProblem(
-                    name,
-                    "selection",
-                    f"{selection.only_source} names {name!r}, but no installed plugin has that name",
-                    f"The installed plugins are: {', '.join(sorted(registry._plugins)) or '(none)'}",
-                )
+        missing = sorted(selection.only - {name.lower() for name in recorded})
+        problems = [
+            PluginProblem(
+                name,
+                "selection",
+                f"{selection.only_source} names {name!r}, but no installed plugin has that name",
+                f"The installed plugins are: {', '.join(sorted(recorded)) or '(none)'}",
             )
+            for name in missing
+        ]
+        registry.record_plugin(None, problems)
     return manager
 
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from ..errors import ConfigError, DuplicateComponentError, PluginError, PluginWarning, UnknownComponentError
 from ..wording import a_or_an, did_you_mean
-from .hookspecs import HOOKS, NETWORK_KINDS
-from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem
+from .kinds import KINDS, NETWORK_KINDS, base_class, row
+from .loader import load_plugins
+from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem, describe_plugin
 from .selection import Selection, strict_from_environment
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
     "use_registry",
 ]
 
-KINDS: tuple[str, ...] = tuple(HOOKS)
 USER_PLUGIN = "__main__"
 """The plugin name recorded for components registered directly from code."""
 
@@ -70,9 +70,7 @@ class Component:
         """Who provided it, for messages: plugin name and distribution."""
         if self.plugin == USER_PLUGIN:
             return "your code (smolml_core.register)"
-        if self.distribution:
-            return f"plugin {self.plugin!r} (distribution {self.distribution} {self.version or ''})".replace(" )", ")")
-        return f"plugin {self.plugin!r}"
+        return describe_plugin(self.plugin, self.distribution, self.version)
 
 
 class Registry:
@@ -118,8 +116,6 @@ class Registry:
     def _ensure_loaded(self) -> None:
         if self._loaded or self._loading:
             return
-        from .loader import load_plugins
-
         self._loading = True
         try:
             selection = Selection.build(*self._choice)
@@ -143,9 +139,26 @@ class Registry:
             count = f"{len(problems)} plugin problem{'s' if len(problems) > 1 else ''}"
             raise PluginError(f"{count} (strict mode):\n{listed}")
 
-    def _record_plugin(self, info: PluginInfo, problems: Iterable[PluginProblem] = ()) -> None:
-        """Called by the loader once per entry point, after loading, failing or skipping it."""
-        self._plugins[info.name] = info
+    def record_plugin(
+        self,
+        info: PluginInfo | None,
+        problems: Iterable[PluginProblem] = (),
+        *,
+        withdraw: Iterable[Component] = (),
+    ) -> None:
+        """What the loader reports about one plugin: the loader's only way to change the registry's records.
+
+        ``withdraw`` lists what a failing plugin registered, which is taken back
+        (latest first); ``info`` is then recorded as the plugin's entry, and
+        ``problems`` are added to the list ``problems()`` returns. ``info`` None
+        adds problems only: those of a second plugin declared under a name already
+        recorded (the first keeps its record), or of a plugin selection that names
+        no installed plugin.
+        """
+        for entry in reversed(list(withdraw)):
+            self._forget(entry)
+        if info is not None:
+            self._plugins[info.name] = info
         self._problems.extend(problems)
 
     # -- adding --------------------------------------------------------------
@@ -400,25 +413,11 @@ def _check_contract(kind: str, name: str, obj: Any) -> None:
     """Refuse a component that cannot work as its kind: not callable, or a class that is not the kind's subclass."""
     if not callable(obj):
         raise ConfigError(f"the {kind} registered as {name!r} must be a function or a class, not {obj!r}")
-    base = _contract_class(kind)
+    base = base_class(kind)
     if base is not None and not (isinstance(obj, type) and issubclass(obj, base)):
         raise ConfigError(
-            f"the {kind} registered as {name!r} must be a subclass of smolml_core.{base.__name__}, not {obj!r}"
+            f"the {kind} registered as {name!r} must be a subclass of smolml_core.{row(kind).base}, not {obj!r}"
         )
-
-
-def _contract_class(kind: str) -> type | None:
-    """The base class a kind's components must extend (None for the kinds that are plain functions)."""
-    from ..nn import Callback, Layer, Optimizer, Schedule, WeightInitializer
-
-    bases: dict[str, type] = {
-        "optimizer": Optimizer,
-        "initializer": WeightInitializer,
-        "layer": Layer,
-        "schedule": Schedule,
-        "callback": Callback,
-    }
-    return bases.get(kind)
 
 
 _current: Registry | None = None

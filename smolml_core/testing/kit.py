@@ -26,8 +26,8 @@ from ..array import ENGINES
 from ..registry import Component, Registry, get_registry
 from ..rng import get_rng
 from ..wording import did_you_mean
-from . import checks
 from .domains import SEED
+from .kit_checks import determinism, docstring, gradients, rebuild, sanity, shape_errors
 from .subject import NotApplicable, Problem, Subject, subject_of
 
 __all__ = [
@@ -63,7 +63,7 @@ Params = Mapping[str, Any] | None
 def check_docstring(kind: str, name_or_component: NameOrComponent) -> None:
     """The registered function or class has a docstring of its own, a few words long at least."""
     subject = subject_of(kind, name_or_component, None)
-    _run("docstring", subject, lambda: checks.docstring(subject))
+    _run("docstring", subject, lambda: docstring(subject))
 
 
 def check_sanity(kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
@@ -77,7 +77,7 @@ def check_sanity(kind: str, name_or_component: NameOrComponent, *, params: Param
     initializers and callbacks subclass their contract's base class.
     """
     subject = subject_of(kind, name_or_component, params)
-    _run("sanity", subject, lambda: checks.sanity(subject))
+    _run("sanity", subject, lambda: sanity(subject))
 
 
 def check_component_gradients(
@@ -92,7 +92,7 @@ def check_component_gradients(
     ``NotApplicable``.
     """
     subject = subject_of(kind, name_or_component, params)
-    _run(f"gradients[{engine}]", subject, lambda: checks.gradients(subject, engine))
+    _run(f"gradients[{engine}]", subject, lambda: gradients(subject, engine))
 
 
 def check_rebuild(kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
@@ -104,7 +104,7 @@ def check_rebuild(kind: str, name_or_component: NameOrComponent, *, params: Para
     equal generators; a schedule for epochs 0 to 20).
     """
     subject = subject_of(kind, name_or_component, params)
-    _run("rebuild", subject, lambda: checks.rebuild(subject))
+    _run("rebuild", subject, lambda: rebuild(subject))
 
 
 def check_determinism(
@@ -117,7 +117,7 @@ def check_determinism(
     Callbacks raise ``NotApplicable``.
     """
     subject = subject_of(kind, name_or_component, params)
-    _run("determinism", subject, lambda: checks.determinism(subject, seed))
+    _run("determinism", subject, lambda: determinism(subject, seed))
 
 
 def check_shape_errors(kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
@@ -129,7 +129,7 @@ def check_shape_errors(kind: str, name_or_component: NameOrComponent, *, params:
     other kind raise ``NotApplicable``.
     """
     subject = subject_of(kind, name_or_component, params)
-    _run("shape_errors", subject, lambda: checks.shape_errors(subject))
+    _run("shape_errors", subject, lambda: shape_errors(subject))
 
 
 def run_check(check: str, kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:

@@ -19,13 +19,16 @@ from typing import Any
 
 import numpy as np
 
+# By its full name: `from . import domains` would tie this module to the package, whose __init__ loads the kit.
+import smolml_core.testing.domains as domains
+
 from ..array import MLArray
 from ..errors import ShapeError
-from ..nn import Callback, Layer, Optimizer, WeightInitializer, training_mode
+from ..nn import Optimizer, training_mode
 from ..nn.walk import named_buffers, named_parameters, replace
 from ..registry import reference, resolve
+from ..registry.kinds import TABLE, base_class, row
 from ..rng import set_seed
-from . import domains
 from .gradients import check_gradients
 from .subject import NotApplicable, Problem, Subject, guarded, input_width
 
@@ -37,20 +40,13 @@ MIN_DOC_WORDS = 3
 OPTIMIZER_STEPS = 5
 """Steps an optimizer takes on the convex quadratic."""
 
-_NOT_DIFFERENTIATED = {
-    "optimizer": "optimizers are not differentiated: they consume gradients (the sanity check runs them on a "
-    "convex quadratic instead)",
-    "initializer": "initializers only draw starting values; nothing is differentiated through them",
-    "metric": "metrics run outside the graph, on numpy arrays; they have no gradient",
-    "schedule": "schedules compute learning rates outside the graph; they have no gradient",
-    "callback": "callbacks run between epochs, outside the graph; they have no gradient",
-}
-
 _GRADIENT_FIX = (
     "build the output only from MLArray operations on the inputs and parameters, so autograd sees every step "
     "(numbers taken out with .data, .numpy(), .item() or float() are constants to it)"
 )
 _RANDOM_FIX = "draw random numbers only from smolml_core.get_rng(), so that smolml_core.set_seed repeats them"
+_BASES = "smolml_core." + ", ".join(kind.base for kind in TABLE if kind.base)
+"""The base classes, as the rebuild check's advice lists them: ``smolml_core.Optimizer, WeightInitializer, ...``."""
 
 
 # -- docstring ------------------------------------------------------------------
@@ -80,7 +76,11 @@ def docstring(subject: Subject) -> None:
 
 
 def sanity(subject: Subject) -> None:
-    """What every component of its kind must do: shapes, finite numbers, the right base class, descent."""
+    """What every component of its kind must do: shapes, finite numbers, the right base class, descent.
+
+    A kind whose row in the table of kinds names a base class is checked for
+    it, whether or not the kit has more to check for that kind.
+    """
     checks: dict[str, Callable[[Subject], None]] = {
         "activation": _activation_sanity,
         "loss": _loss_sanity,
@@ -89,11 +89,13 @@ def sanity(subject: Subject) -> None:
         "layer": _layer_sanity,
         "metric": _metric_sanity,
         "schedule": _schedule_sanity,
-        "callback": _callback_sanity,
     }
-    if subject.kind not in checks:
+    if subject.kind in checks:
+        checks[subject.kind](subject)
+    elif base_class(subject.kind) is not None:
+        _instance_of(subject.build(), subject.kind)
+    else:
         raise NotApplicable(f"the kit knows no sanity check for the kind {subject.kind!r}")
-    checks[subject.kind](subject)
 
 
 def _activation_sanity(subject: Subject) -> None:
@@ -138,7 +140,7 @@ def _metric_sanity(subject: Subject) -> None:
 
 def _initializer_sanity(subject: Subject) -> None:
     initializer = subject.build()
-    _instance_of(initializer, WeightInitializer, "sample(shape, rng)")
+    _instance_of(initializer, subject.kind)
     for shape in ((4, 3), (7, 2)):
         rng = np.random.default_rng(domains.SEED)
         out = np.asarray(guarded(f"sample({shape}, rng)", functools.partial(initializer.sample, shape, rng)))
@@ -152,7 +154,7 @@ def _initializer_sanity(subject: Subject) -> None:
 
 def _optimizer_sanity(subject: Subject) -> None:
     first = subject.build()
-    _instance_of(first, Optimizer, "step(value, grad, state)")
+    _instance_of(first, subject.kind)
     losses, final = _descend(first, "array")
     if not all(math.isfinite(v) for v in losses):
         raise Problem(f"on a convex quadratic its steps gave non-finite values: {losses}", "check step()")
@@ -185,14 +187,10 @@ def _schedule_sanity(subject: Subject) -> None:
             )
 
 
-def _callback_sanity(subject: Subject) -> None:
-    _instance_of(subject.build(), Callback, "any of on_train_begin, on_epoch_end and on_train_end")
-
-
 def _layer_sanity(subject: Subject) -> None:
     set_seed(domains.SEED)
     layer = subject.build()
-    _instance_of(layer, Layer, "forward(X)")
+    _instance_of(layer, subject.kind)
     X = domains.layer_input(input_width(layer, subject.params) or domains.DEFAULT_WIDTH)
     for training in (False, True):
         out = _forward(layer, MLArray(X), training)
@@ -214,8 +212,8 @@ def _layer_sanity(subject: Subject) -> None:
 
 def gradients(subject: Subject, engine: str) -> None:
     """Autograd agrees with finite differences on ``engine``, for every input and parameter."""
-    if subject.kind in _NOT_DIFFERENTIATED:
-        raise NotApplicable(_NOT_DIFFERENTIATED[subject.kind])
+    if row(subject.kind).no_gradient:
+        raise NotApplicable(row(subject.kind).no_gradient)
     if subject.kind == "activation":
         f = subject.build()
         _compare_gradients(lambda x: f(x), domains.activation_input(), engine, "with respect to its input")
@@ -291,7 +289,7 @@ def rebuild(subject: Subject) -> None:
     original = subject.build()
     kind = subject.kind
     config_fix = (
-        "subclass the kind's base class (smolml_core.Layer, Optimizer, WeightInitializer, Schedule, Callback), "
+        f"subclass the kind's base class ({_BASES}), "
         "which records the constructor's arguments, and keep get_config() returning exactly those arguments"
     )
     ref = guarded(f"reference({kind!r}, component)", lambda: reference(kind, original), config_fix)
@@ -398,7 +396,7 @@ def shape_errors(subject: Subject) -> None:
             "a metric may accept targets laid out unlike the predictions (accuracy takes integer labels)"
         )
     else:
-        raise NotApplicable(f"{subject.kind}s take no input batch whose shape could be wrong")
+        raise NotApplicable(f"{row(subject.kind).plural} take no input batch whose shape could be wrong")
 
 
 def _layer_shape_errors(subject: Subject) -> None:
@@ -559,9 +557,11 @@ def _finite(values: np.ndarray, what: str) -> None:
         raise Problem(f"{what} is not finite: {values!r}", "keep the computation finite on ordinary inputs")
 
 
-def _instance_of(obj: Any, base: type, methods: str) -> None:
-    if not isinstance(obj, base):
+def _instance_of(obj: Any, kind: str) -> None:
+    """``obj`` is an instance of the base class the table of kinds gives its kind (if it gives one)."""
+    base = base_class(kind)
+    if base is not None and not isinstance(obj, base):
         raise Problem(
             f"it built {obj!r}, which is not a smolml_core.{base.__name__}",
-            f"subclass smolml_core.{base.__name__} and implement {methods}",
+            f"subclass smolml_core.{base.__name__} and implement {row(kind).contract}",
         )
