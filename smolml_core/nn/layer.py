@@ -8,7 +8,7 @@ from ..array import MLArray
 from ..errors import SmolMLError
 from ..registry import Configurable
 from ..registry.kinds import component_base
-from . import walk
+from .walk import named_buffers, named_parameters
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
@@ -48,26 +48,26 @@ class Layer(Configurable):
         A parameter is an ``MLArray`` attribute that needs a gradient and was made
         directly (``MLArray(...)``, ``zeros``, an initializer), not computed.
         """
-        return walk.named_parameters(self)
+        return named_parameters(self)
 
     def named_buffers(self) -> dict[str, MLArray]:
         """The arrays kept without training (made with ``requires_grad=False``), by name, in the order they were set."""
-        return walk.named_buffers(self)
+        return named_buffers(self)
 
     def parameters(self) -> dict[str, MLArray]:
         """The trainable arrays by name: the same as ``named_parameters()``, under the tutorial's name."""
-        return walk.named_parameters(self)
+        return named_parameters(self)
 
     def update(self, optimizer: Optimizer, layer_idx: int) -> None:
         """Let ``optimizer`` update this layer's parameters from their gradients.
 
         ``layer_idx`` identifies the layer in the optimizer's state, as in the tutorial.
         """
-        optimizer.update(self, layer_idx, param_names=tuple(walk.named_parameters(self)))
+        optimizer.update(self, layer_idx, param_names=tuple(named_parameters(self)))
 
     def parameter_count(self) -> int:
         """How many numbers the layer learns."""
-        return sum(p.size() for p in walk.named_parameters(self).values())
+        return sum(p.size() for p in named_parameters(self).values())
 
     def summary(self) -> str:
         """A short description for the network's table; layers may say it better."""
