@@ -48,6 +48,7 @@ from .nn import (
     WeightInitializer,
     fans,
     is_training,
+    train_step,
     training_mode,
 )
 from .persistence import load_network
@@ -101,6 +102,7 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "Schedule",
+    "train_step",
     "is_training",
     "training_mode",
     # registry and plugins

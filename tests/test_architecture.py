@@ -25,9 +25,7 @@ KNOWN_CYCLES: set[frozenset[str]] = {
         {"smolml_core.array", "smolml_core.array.creation", "smolml_core.array.graph", "smolml_core.array.mlarray"}
     ),
 }
-KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
-    ("smolml_core.nn.training", "fit"),  # training as a pure step splits it
-}
+KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = set()
 
 
 def modules(root: Path) -> dict[str, Path]:

@@ -9,6 +9,7 @@ from .mode import is_training, training_mode
 from .network import NeuralNetwork
 from .optimizer import Optimizer
 from .schedules import Schedule
+from .training import ScoredStep, train_step
 
 __all__ = [
     "Callback",
@@ -19,8 +20,10 @@ __all__ = [
     "NeuralNetwork",
     "Optimizer",
     "Schedule",
+    "ScoredStep",
     "WeightInitializer",
     "fans",
     "is_training",
+    "train_step",
     "training_mode",
 ]

@@ -2,7 +2,8 @@
 
 A callback sees the network and the logs (a dict of the epoch's values:
 ``"loss"``, each metric, ``"val_loss"``, ``"lr"``) at the start of training,
-after every epoch and at the end. Loggers, plots and stopping rules are
+in every step once its loss is known (before the update), after every epoch
+and at the end. Loggers, plots, stopping rules and the checkpoint are
 callbacks. Plugins register more through the ``smolml_register_callbacks`` hook.
 """
 
@@ -37,6 +38,17 @@ class Callback(Configurable):
     def on_train_begin(self, network: NeuralNetwork, logs: dict[str, Any]) -> None:
         """Before the first epoch. ``logs`` holds ``epochs``, ``samples``, ``batch_size``, ``verbose``
         and ``logged``, the names every epoch's logs will have."""
+
+    def on_step_scored(self, network: NeuralNetwork, epoch: int, logs: dict[str, Any]) -> None:
+        """In every step of epoch ``epoch``, once its loss is known and before its update.
+
+        The network still has the weights the loss measures: in full-batch
+        training, those the epoch started with, which is when ``Checkpoint``
+        keeps the best of them. ``logs`` holds ``loss``, the step's loss,
+        ``batch`` (counted from 1) and ``batches``, the epoch's number of steps
+        (1 in full-batch training). With ``stop_on_nan`` on, a non-finite loss
+        has stopped training before this is called. Raising here stops
+        training with the weights untouched."""
 
     def on_epoch_end(self, network: NeuralNetwork, epoch: int, logs: dict[str, Any]) -> None:
         """After epoch ``epoch`` (counted from 1 in this run, as the printed lines count) and its validation."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..validation import whole_number
+from .callbacks import Callback
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -19,7 +20,7 @@ MONITORS = ("loss", "val_loss")
 """What a checkpoint can watch: the training loss of each epoch, or the validation loss."""
 
 
-class Checkpoint:
+class Checkpoint(Callback):
     """Pass to ``NeuralNetwork.train(..., checkpoint=...)`` to save the network as it trains.
 
     ``path``: saved after every ``every`` epochs; a ``{epoch}`` in it (e.g.
@@ -35,6 +36,11 @@ class Checkpoint:
     (which measures exactly those). Every save is atomic, so a crash during
     training never leaves a damaged file. If Ctrl-C stops training, the last
     completed epoch is saved to ``path``.
+
+    It is a callback: ``train`` runs it after the other callbacks and early
+    stopping, so it saves what they leave. The best weights of a full-batch
+    run are kept in ``on_step_scored``, where the loss is known and the update
+    has not happened yet; everything else happens in ``on_epoch_end``.
     """
 
     def __init__(
@@ -65,6 +71,36 @@ class Checkpoint:
         self.saved: list[Path] = []
         """Every file written, in order (a path appears again each time it is replaced)."""
         self._saved_at: int | None = None
+        self._before_update = False
+        """Whether the best weights are kept before the update (full-batch training watching the loss)."""
+
+    def on_train_begin(self, network: NeuralNetwork, logs: dict[str, Any]) -> None:
+        logged = logs.get("logged")
+        if logged is not None:
+            self._check_monitor(logged)
+        self._before_update = False
+
+    def on_step_scored(self, network: NeuralNetwork, epoch: int, logs: dict[str, Any]) -> None:
+        """A full-batch step's loss measures the weights the epoch started with: offer them now, before the update."""
+        self._before_update = self.monitor == "loss" and logs["batches"] == 1
+        if self._before_update and math.isfinite(logs["loss"]):
+            self.epoch_scored(network, logs)
+
+    def on_epoch_end(self, network: NeuralNetwork, epoch: int, logs: dict[str, Any]) -> None:
+        if not self._before_update:
+            self.epoch_scored(network, logs)
+        self.epoch_ended(network, epoch)
+
+    def on_train_end(self, network: NeuralNetwork, logs: dict[str, Any]) -> None:
+        if logs.get("interrupted"):
+            self.interrupted(network)
+
+    def _check_monitor(self, logged: list[str]) -> None:
+        """Refuse to watch a value the run does not log (``val_loss`` without validation data)."""
+        if self.monitor not in logged:
+            raise ConfigError(
+                f"{self.monitor!r} is not logged by this run (it needs validation data)", path=("monitor",)
+            )
 
     def epoch_scored(self, network: NeuralNetwork, logs: dict[str, Any]) -> None:
         """Called once the monitored value is known: keep the best weights so far."""
@@ -79,7 +115,11 @@ class Checkpoint:
             self._save(network)
 
     def interrupted(self, network: NeuralNetwork) -> Path | None:
-        """Called when Ctrl-C stopped training: save the last completed epoch to ``path`` (if not saved yet)."""
+        """Called when Ctrl-C stopped training: save the last completed epoch to ``path`` (if not saved yet).
+
+        ``train`` calls it before the callbacks' ``on_train_end`` to name the file
+        in its message; ``on_train_end`` calling it again then saves nothing more.
+        """
         if self.path is None:
             return None
         if self._saved_at == network.epochs_trained and self.saved:

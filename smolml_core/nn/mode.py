@@ -10,9 +10,8 @@ off, so their results do not depend on chance.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager, ContextDecorator
+from contextvars import ContextVar, Token
 
 __all__ = ["is_training", "training_mode"]
 
@@ -24,11 +23,20 @@ def is_training() -> bool:
     return _training.get()
 
 
-@contextmanager
-def training_mode(enabled: bool = True) -> Iterator[None]:
+def training_mode(enabled: bool = True) -> AbstractContextManager[None]:
     """Run the ``with`` block in training mode (or, with ``enabled=False``, out of it), then restore the mode."""
-    token = _training.set(bool(enabled))
-    try:
-        yield
-    finally:
-        _training.reset(token)
+    return _Mode(bool(enabled))
+
+
+class _Mode(ContextDecorator):
+    """What ``training_mode`` returns: a plain class rather than a generator, as every training step enters one."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tokens: list[Token[bool]] = []  # a stack, so the same object can be entered again inside itself
+
+    def __enter__(self) -> None:
+        self.tokens.append(_training.set(self.enabled))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _training.reset(self.tokens.pop())

@@ -18,6 +18,7 @@ from .history import History
 from .layer import Layer
 from .metrics import resolve_metrics
 from .optimizer import Optimizer
+from .options import TrainingOptions
 from .saving import file_format
 from .summary import describe_network
 from .training import fit, measure
@@ -177,13 +178,10 @@ class NeuralNetwork:
         terminal a progress bar runs on stderr. The first Ctrl-C ends training
         after the current epoch (``history.interrupted``); a second stops at once.
         """
-        return fit(
-            self,
-            X,
-            y,
-            epochs,
-            verbose,
-            print_every,
+        options = TrainingOptions(
+            epochs=epochs,
+            verbose=verbose,
+            print_every=print_every,
             batch_size=batch_size,
             shuffle=shuffle,
             validation_data=validation_data,
@@ -195,6 +193,7 @@ class NeuralNetwork:
             stop_on_nan=stop_on_nan,
             checkpoint=checkpoint,
         )
+        return fit(self, X, y, options)
 
     def _first_non_finite(self, outputs: list[MLArray]) -> str:
         """Say where non-finite numbers first appeared: a layer's parameters, its output, or the loss."""

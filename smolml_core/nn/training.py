@@ -1,13 +1,16 @@
-"""The training loop behind ``NeuralNetwork.train``.
+"""The training loop behind ``NeuralNetwork.train``, and ``train_step``, the step it repeats.
 
-An epoch is one pass over the training rows: all of them at once (full batch,
-the tutorial's loop) or ``batch_size`` at a time, reshuffled every epoch from
-``smolml_core.get_rng()`` so one seed repeats a run bit for bit. Each step is
-the tutorial's five: forward, loss, backward, update, reset.
+A step is the tutorial's five: forward, loss, backward, update, reset
+(``train_step``). An epoch is one pass over the training rows: one step on all
+of them (full batch, the tutorial's loop) or one per ``batch_size`` rows,
+reshuffled every epoch from ``smolml_core.get_rng()`` so one seed repeats a run
+bit for bit.
 
-After the epoch come the metrics of the predictions the epoch made, the
-validation loss and metrics of the updated network, the callbacks, the history,
-the checkpoint, the printed line and the progress bar. With none of the options
+Inside each step, once the loss is known and before the update, the loop
+stops on a non-finite loss and calls the callbacks' ``on_step_scored``. After
+the epoch come the metrics of the predictions the epoch made, the validation
+loss and metrics of the updated network, the callbacks (the checkpoint last),
+the history, the printed line and the progress bar. With none of the options
 on, the loop is the seed's: one step per epoch, a loss appended, a line printed.
 """
 
@@ -15,9 +18,9 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -25,117 +28,109 @@ from ..array import MLArray, no_grad
 from ..errors import ConfigError, NumericalError, SmolMLError, TrainingError
 from ..rng import get_rng
 from .callbacks import Callback, resolve_callbacks, resolve_early_stopping
-from .checkpoint import Checkpoint
-from .data_checks import as_constant, check_count, check_rows, loss_value, match_targets
+from .data_checks import as_constant, check_rows, loss_value, match_targets
 from .history import History
-from .interrupt import default_notice, finish_epoch_on_ctrl_c
+from .interrupt import InterruptFlag, default_notice, finish_epoch_on_ctrl_c
 from .metrics import Metric, compute_metrics, resolve_metrics
 from .mode import training_mode
+from .options import TrainingOptions
 from .progress import ProgressBar, wants_progress_bar
 from .schedules import resolve_schedule, scheduled_rate
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
 
-__all__ = ["fit", "measure"]
+__all__ = ["ScoredStep", "fit", "measure", "train_step"]
 
 
-def fit(
-    network: NeuralNetwork,
-    X: Any,
-    y: Any,
-    epochs: int,
-    verbose: bool,
-    print_every: int,
-    *,
-    batch_size: int | None,
-    shuffle: bool,
-    validation_data: Any,
-    validation_split: float,
-    metrics: Any,
-    early_stopping: Any,
-    lr_schedule: Any,
-    callbacks: Any,
-    stop_on_nan: bool,
-    checkpoint: Checkpoint | None,
-) -> History:
-    """Train ``network``; see ``NeuralNetwork.train`` for the arguments."""
-    check_count(epochs, "epochs", minimum=0)
-    check_count(print_every, "print_every", minimum=1)
-    run = _Run.prepare(
-        network, X, y, batch_size, shuffle, validation_data, validation_split, metrics, early_stopping, lr_schedule
-    )
-    run.add_callbacks(callbacks, early_stopping)
-    if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
-        raise ConfigError(f"must be a smolml_core.Checkpoint, got {checkpoint!r}", path=("checkpoint",))
-    if checkpoint is not None and checkpoint.monitor not in run.logged:
-        raise ConfigError(
-            f"{checkpoint.monitor!r} is not logged by this run (it needs validation data)",
-            path=("checkpoint", "monitor"),
-        )
+# -- one step ----------------------------------------------------------------------------
 
+
+class ScoredStep(NamedTuple):
+    """A training step once its loss is known and before its update: what ``before_update`` is shown."""
+
+    loss: float
+    """The loss, a float: it measures the weights the step started with."""
+    predictions: MLArray
+    """The network's output for the step's rows."""
+    targets: MLArray
+    """The step's targets, shaped as the predictions (a flat ``y`` for one output is a column here)."""
+    outputs: list[MLArray]
+    """Every layer's output, in order: where a non-finite number first appeared can be read from them."""
+
+
+def train_step(
+    network: NeuralNetwork, X: Any, y: Any, *, before_update: Callable[[ScoredStep], None] | None = None
+) -> float:
+    """One step of gradient descent on the rows ``X``, ``y``; returns the loss.
+
+    The tutorial's five steps, which ``train`` takes once per batch: the forward
+    pass in training mode, the loss, ``loss.backward()``,
+    ``layer.update(optimizer, index)`` for every layer (the optimizer changes
+    the parameters in place), and every parameter's gradient reset. The loss
+    measures the weights the step started with. A step on all the rows changes
+    the network exactly as one full-batch epoch of ``train`` does, bit for bit,
+    without the bookkeeping (``epochs_trained``, history, callbacks, schedule).
+
+    ``X`` and ``y`` are data as ``train`` takes it, converted to constants of
+    the network's dtype and checked the same way; MLArrays that need no
+    gradient are used as they are, as ``forward`` uses them.
+    ``before_update``, if given, is called with the ``ScoredStep`` once the
+    loss is known; if it raises, the step ends there and the weights stay as
+    they were (that is where ``train`` stops on a non-finite loss and calls the
+    callbacks' ``on_step_scored``).
+    """
+    if not (_is_constant(X) and _is_constant(y)):
+        X, y = _constant(X, "X", network), _constant(y, "y", network)
+        check_rows(X, y)
+    outputs: list[MLArray] = []
+    with training_mode():
+        y_pred = network._forward(X, outputs)
+        y = match_targets(y, y_pred)
+        loss = network.loss_function(y_pred, y)
+    value = loss_value(loss, network.loss_function)
+    if before_update is not None:
+        before_update(ScoredStep(value, y_pred, y, outputs))
+    loss.backward()
+    for index, layer in enumerate(network.layers):
+        layer.update(network.optimizer, index)
+    for layer in network.layers:
+        for param in layer.parameters().values():
+            param.restart()
+    return value
+
+
+def _is_constant(data: Any) -> bool:
+    """An MLArray that needs no gradient: used as it is, as ``forward`` uses it (the loop's batches, checked once)."""
+    return isinstance(data, MLArray) and not data.requires_grad
+
+
+def _constant(data: Any, name: str, network: NeuralNetwork) -> MLArray:
+    """Data as a constant: converted to the network's dtype and checked as ``train`` does, unless it is one."""
+    return data if _is_constant(data) else as_constant(data, name, network.dtype)
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def fit(network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> History:
+    """Train ``network`` on ``X``, ``y`` as ``options`` say; see ``NeuralNetwork.train``."""
+    run = _Run.prepare(network, X, y, options)
     history = History()
     network.history = history
     network.stop_training = False
-    optimizer = network.optimizer
-    base_lr = optimizer.learning_rate
-    keep = bool(run.metrics)
-    bar = ProgressBar(epochs, run.batches) if wants_progress_bar(verbose) else None
+    bar = ProgressBar(options.epochs, run.batches) if wants_progress_bar(options.verbose) else None
 
     def notice() -> None:
         if bar is not None:
             bar.clear()
         default_notice()
 
-    logs: dict[str, Any] = {}
     with finish_epoch_on_ctrl_c(notice) as interrupt:
-        try:
-            begin = {"epochs": epochs, "samples": len(run.X), "batch_size": run.batch_size, "verbose": verbose}
-            run.call("on_train_begin", network, {**begin, "logged": run.logged})
-            for epoch in range(1, epochs + 1):
-                if run.schedule is not None:
-                    optimizer.learning_rate = scheduled_rate(run.schedule, network.epochs_trained, base_lr)
-                if run.batches > 1:
-                    loss, predicted, targets = _batched_epoch(network, run, epoch, stop_on_nan, keep, bar)
-                else:
-                    score = checkpoint if checkpoint is not None and checkpoint.monitor == "loss" else None
-                    loss, predicted, targets = _step(network, run.X, run.y, epoch, None, stop_on_nan, keep, score)
-                network.epochs_trained += 1
-                logs = {"loss": loss}
-                if keep:
-                    logs.update(compute_metrics(run.metrics, predicted, targets))  # type: ignore[arg-type]
-                if run.validation is not None:
-                    where = f"validation after epoch {epoch}"
-                    logs.update(measure(network, *run.validation, run.metrics, "val_", where))
-                logs["lr"] = optimizer.learning_rate
-                if run.callbacks:
-                    run.call("on_epoch_end", network, epoch, logs)
-                history.record(logs)
-                if checkpoint is not None:
-                    if run.batches > 1 or checkpoint.monitor != "loss":
-                        checkpoint.epoch_scored(network, logs)
-                    checkpoint.epoch_ended(network, epoch)
-                if verbose and epoch % print_every == 0:
-                    if bar is not None:
-                        bar.clear()
-                    print(_line(epoch, epochs, logs, run.shown))
-                if bar is not None:
-                    bar.epoch_done(epoch, {key: logs[key] for key in run.shown})
-                if network.stop_training or interrupt.requested:
-                    break
-        finally:
-            optimizer.learning_rate = base_lr
-            if bar is not None:
-                bar.close()
+        logs = _epochs(run, history, bar, interrupt)
         history.stopped_early = bool(network.stop_training)
         history.interrupted = interrupt.requested
-
-    if history.interrupted:
-        saved = checkpoint.interrupted(network) if checkpoint is not None else None
-        if verbose:
-            _report_interruption(network, history, epochs, saved)
-    end = {**logs, "epochs_run": history.epochs, "stopped_early": history.stopped_early}
-    run.call("on_train_end", network, {**end, "interrupted": history.interrupted, "verbose": verbose})
+    _end(run, history, logs)
     return history
 
 
@@ -143,12 +138,13 @@ def fit(
 class _Run:
     """Everything a training run needs, checked and resolved before the first epoch."""
 
+    network: NeuralNetwork
+    options: TrainingOptions
     X: MLArray
     y: MLArray
     validation: tuple[MLArray, MLArray] | None
     batch_size: int
     batches: int
-    shuffle: bool
     metrics: list[tuple[str, Metric]]
     schedule: Any
     logged: list[str]
@@ -156,56 +152,51 @@ class _Run:
     shown: list[str]
     """The names printed and drawn: all but ``lr``, unless a schedule changes it."""
     callbacks: list[Callback] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
-    """Where each callback came from (``callbacks[0]``, ``early_stopping``), for errors."""
+    places: list[str | None] = field(default_factory=list)
+    """Where each callback came from (``callbacks[0]``, ``early_stopping``), for errors; None for the checkpoint."""
 
     @classmethod
-    def prepare(
-        cls,
-        network: NeuralNetwork,
-        X: Any,
-        y: Any,
-        batch_size: Any,
-        shuffle: Any,
-        validation_data: Any,
-        validation_split: Any,
-        metrics: Any,
-        early_stopping: Any,
-        lr_schedule: Any,
-    ) -> _Run:
-        if batch_size is not None:
-            check_count(batch_size, "batch_size", minimum=1)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise ConfigError(f"must be True or False, got {shuffle!r}", path=("shuffle",))
+    def prepare(cls, network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> _Run:
         X, y = as_constant(X, "X", network.dtype), as_constant(y, "y", network.dtype)
         check_rows(X, y)
-        X, y, validation = _split(network, X, y, validation_data, validation_split)
-        metric_fns = resolve_metrics(metrics)
-        schedule = None if lr_schedule is None else resolve_schedule(lr_schedule)
+        X, y, validation = _split(network, X, y, options.validation_data, options.validation_split)
+        metric_fns = resolve_metrics(options.metrics)
+        schedule = None if options.lr_schedule is None else resolve_schedule(options.lr_schedule)
         names = [name for name, _ in metric_fns]
         logged = ["loss", *names, *(["val_loss", *(f"val_{n}" for n in names)] if validation else []), "lr"]
         rows = len(X)
-        size = rows if batch_size is None else min(batch_size, rows)  # a batch of every row is full batch
-        return cls(
+        size = rows if options.batch_size is None else min(options.batch_size, rows)  # every row is full batch
+        run = cls(
+            network=network,
+            options=options,
             X=X,
             y=y,
             validation=validation,
             batch_size=size,
             batches=-(-rows // size) if rows else 1,
-            shuffle=bool(shuffle),
             metrics=metric_fns,
             schedule=schedule,
             logged=logged,
             shown=[key for key in logged if key != "lr" or schedule is not None],
         )
+        run.add_callbacks()
+        return run
 
-    def add_callbacks(self, callbacks: Any, early_stopping: Any) -> None:
-        """The callbacks in the order given, then early stopping."""
-        self.callbacks = resolve_callbacks(callbacks)
+    def add_callbacks(self) -> None:
+        """The callbacks in the order given, then early stopping, then the checkpoint (which saves what they leave)."""
+        options = self.options
+        self.callbacks = resolve_callbacks(options.callbacks)
         self.places = [f"callbacks[{i}]" for i in range(len(self.callbacks))]
-        if early_stopping is not None:
-            self.callbacks.append(resolve_early_stopping(early_stopping))
+        if options.early_stopping is not None:
+            self.callbacks.append(resolve_early_stopping(options.early_stopping))
             self.places.append("early_stopping")
+        if options.checkpoint is not None:
+            try:
+                options.checkpoint._check_monitor(self.logged)
+            except ConfigError as exc:
+                raise exc.at("checkpoint") from None
+            self.callbacks.append(options.checkpoint)
+            self.places.append(None)  # an error while saving is the network's, not the checkpoint's
 
     def call(self, method: str, *args: Any) -> None:
         """Call ``method`` on each callback in order; a ConfigError names the callback."""
@@ -213,70 +204,81 @@ class _Run:
             try:
                 getattr(callback, method)(*args)
             except ConfigError as exc:
+                if place is None:
+                    raise
                 raise exc.at(place) from None
 
 
-# -- one epoch ---------------------------------------------------------------------
-
-
-def _step(
-    network: NeuralNetwork,
-    X: MLArray,
-    y: MLArray,
-    epoch: int,
-    batch: tuple[int, int] | None,
-    stop_on_nan: bool,
-    keep: bool,
-    checkpoint: Checkpoint | None = None,
-) -> tuple[float, np.ndarray | None, np.ndarray | None]:
-    """Forward, loss, backward, update, reset on the rows ``X``, ``y``; the loss (and the predictions if ``keep``).
-
-    ``batch`` is ``(number, of)`` in mini-batch training, for messages. The loss
-    measures the weights the step started with; a ``checkpoint`` is offered
-    them before the update (full-batch training watching the loss).
-    """
-    outputs: list[MLArray] = []
+def _epochs(run: _Run, history: History, bar: ProgressBar | None, interrupt: InterruptFlag) -> dict[str, Any]:
+    """Every epoch, until the last one, a callback's stop or Ctrl-C; the last epoch's logs."""
+    network, options = run.network, run.options
+    optimizer = network.optimizer
+    base_lr = optimizer.learning_rate
+    logs: dict[str, Any] = {}
     try:
-        with training_mode():
-            y_pred = network._forward(X, outputs)
-            y = match_targets(y, y_pred)
-            loss = network.loss_function(y_pred, y)
-    except NumericalError as exc:
-        raise NumericalError(f"{_where(epoch, batch)}: {exc}") from exc
-    value = loss_value(loss, network.loss_function)
-    if not math.isfinite(value) and stop_on_nan:
-        if batch is None or batch[0] == 1:
-            kept = f"epoch's update, so the weights are those after epoch {epoch - 1}"
-        else:
-            kept = f"batch's update, so the weights are those after batch {batch[0] - 1} of epoch {epoch}"
-        raise TrainingError(
-            f"{_where(epoch, batch)}: the loss became {value}; {network._first_non_finite(outputs)}. Training "
-            f"stopped before this {kept}. Try a smaller learning rate, scaled inputs, or a numerically "
-            "stable loss (or pass stop_on_nan=False to train on regardless)"
-        )
-    if checkpoint is not None and math.isfinite(value):
-        checkpoint.epoch_scored(network, {"loss": value})
-    predicted = np.array(y_pred, copy=True) if keep else None
-    loss.backward()
-    for idx, layer in enumerate(network.layers):
-        layer.update(network.optimizer, idx)
-    for layer in network.layers:
-        for param in layer.parameters().values():
-            param.restart()
-    return value, predicted, (np.asarray(y) if keep else None)
+        begin = {"epochs": options.epochs, "samples": len(run.X), "batch_size": run.batch_size}
+        run.call("on_train_begin", network, {**begin, "verbose": options.verbose, "logged": run.logged})
+        for epoch in range(1, options.epochs + 1):
+            if run.schedule is not None:
+                optimizer.learning_rate = scheduled_rate(run.schedule, network.epochs_trained, base_lr)
+            logs = _epoch(run, epoch, bar)
+            history.record(logs)
+            if options.verbose and epoch % options.print_every == 0:
+                if bar is not None:
+                    bar.clear()
+                print(_line(epoch, options.epochs, logs, run.shown))
+            if bar is not None:
+                bar.epoch_done(epoch, {key: logs[key] for key in run.shown})
+            if network.stop_training or interrupt.requested:
+                break
+    finally:
+        optimizer.learning_rate = base_lr
+        if bar is not None:
+            bar.close()
+    return logs
 
 
-def _where(epoch: int, batch: tuple[int, int] | None) -> str:
-    return f"epoch {epoch}" if batch is None else f"epoch {epoch}, batch {batch[0]}/{batch[1]}"
+def _epoch(run: _Run, epoch: int, bar: ProgressBar | None) -> dict[str, Any]:
+    """One epoch's steps, then its logs: loss, metrics, validation, rate, as the callbacks leave them."""
+    network = run.network
+    if run.batches > 1:
+        loss, predicted, targets = _batched_epoch(run, epoch, bar)
+    else:
+        loss, predicted, targets = _Steps(run, epoch).take(run.X, run.y)
+    network.epochs_trained += 1
+    logs: dict[str, Any] = {"loss": loss}
+    if run.metrics:
+        logs.update(compute_metrics(run.metrics, predicted, targets))  # type: ignore[arg-type]
+    if run.validation is not None:
+        logs.update(measure(network, *run.validation, run.metrics, "val_", f"validation after epoch {epoch}"))
+    logs["lr"] = network.optimizer.learning_rate
+    if run.callbacks:
+        run.call("on_epoch_end", network, epoch, logs)
+    return logs
+
+
+def _end(run: _Run, history: History, logs: dict[str, Any]) -> None:
+    """After the last epoch: the checkpoint and the message after Ctrl-C, then the callbacks' ``on_train_end``."""
+    network, options = run.network, run.options
+    if history.interrupted:
+        saved = options.checkpoint.interrupted(network) if options.checkpoint is not None else None
+        if options.verbose:
+            _report_interruption(network, history, options.epochs, saved)
+    end = {**logs, "epochs_run": history.epochs, "stopped_early": history.stopped_early}
+    run.call("on_train_end", network, {**end, "interrupted": history.interrupted, "verbose": options.verbose})
+
+
+# -- one epoch ---------------------------------------------------------------------------
 
 
 def _batched_epoch(
-    network: NeuralNetwork, run: _Run, epoch: int, stop_on_nan: bool, keep: bool, bar: ProgressBar | None
+    run: _Run, epoch: int, bar: ProgressBar | None
 ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """One pass over the rows in batches: the epoch's loss (the batches' mean, weighted by their rows)."""
     X, y, batch_size, batches = run.X, run.y, run.batch_size, run.batches
     rows = len(X)
-    order = get_rng().permutation(rows) if run.shuffle else None
+    order = get_rng().permutation(rows) if run.options.shuffle else None
+    steps = _Steps(run, epoch)
     total = 0.0
     predicted: list[np.ndarray] = []
     targets: list[np.ndarray] = []
@@ -286,16 +288,76 @@ def _batched_epoch(
         else:
             index = order[start : start + batch_size]
             X_batch, y_batch = X[index], y[index]
-        value, batch_pred, batch_true = _step(network, X_batch, y_batch, epoch, (batch, batches), stop_on_nan, keep)
+        value, batch_pred, batch_true = steps.take(X_batch, y_batch, (batch, batches))
         total += value * len(X_batch)
-        if keep:
+        if run.metrics:
             predicted.append(batch_pred)  # type: ignore[arg-type]
             targets.append(batch_true)  # type: ignore[arg-type]
         if bar is not None:
             bar.batch_done(epoch, batch)
-    if not keep:
+    if not run.metrics:
         return total / rows, None, None
     return total / rows, np.concatenate(predicted), np.concatenate(targets)
+
+
+class _Steps:
+    """The steps of one epoch: ``train_step`` with the loop's work before each update.
+
+    Before the update: stop on a non-finite loss, tell the callbacks
+    (``on_step_scored``), keep the predictions for the metrics. A
+    NumericalError of the forward pass or the loss is said to come from this
+    epoch (and batch).
+    """
+
+    def __init__(self, run: _Run, epoch: int) -> None:
+        self.run, self.epoch = run, epoch
+        self.batch: tuple[int, int] | None = None
+        """``(number, of)`` in mini-batch training, for messages and callbacks."""
+        self.scored = False
+        self.predicted: np.ndarray | None = None
+        self.targets: np.ndarray | None = None
+
+    def take(
+        self, X: MLArray, y: MLArray, batch: tuple[int, int] | None = None
+    ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+        """One step on these rows: the loss (and the predictions and targets, for metrics)."""
+        self.batch, self.scored = batch, False
+        try:
+            value = train_step(self.run.network, X, y, before_update=self._before_update)
+        except NumericalError as exc:
+            if self.scored:
+                raise
+            raise NumericalError(f"{_where(self.epoch, batch)}: {exc}") from exc
+        return value, self.predicted, self.targets
+
+    def _before_update(self, step: ScoredStep) -> None:
+        self.scored = True
+        run, epoch, batch = self.run, self.epoch, self.batch
+        if not math.isfinite(step.loss) and run.options.stop_on_nan:
+            raise _non_finite(run.network, step, epoch, batch)
+        if run.callbacks:
+            number, of = batch or (1, 1)
+            run.call("on_step_scored", run.network, epoch, {"loss": step.loss, "batch": number, "batches": of})
+        if run.metrics:
+            self.predicted = np.array(step.predictions, copy=True)
+            self.targets = np.asarray(step.targets)
+
+
+def _non_finite(network: NeuralNetwork, step: ScoredStep, epoch: int, batch: tuple[int, int] | None) -> TrainingError:
+    """The error that stops training on a non-finite loss, before the step's update."""
+    if batch is None or batch[0] == 1:
+        kept = f"epoch's update, so the weights are those after epoch {epoch - 1}"
+    else:
+        kept = f"batch's update, so the weights are those after batch {batch[0] - 1} of epoch {epoch}"
+    return TrainingError(
+        f"{_where(epoch, batch)}: the loss became {step.loss}; {network._first_non_finite(step.outputs)}. Training "
+        f"stopped before this {kept}. Try a smaller learning rate, scaled inputs, or a numerically "
+        "stable loss (or pass stop_on_nan=False to train on regardless)"
+    )
+
+
+def _where(epoch: int, batch: tuple[int, int] | None) -> str:
+    return f"epoch {epoch}" if batch is None else f"epoch {epoch}, batch {batch[0]}/{batch[1]}"
 
 
 # -- validation and evaluation ---------------------------------------------------------
@@ -326,24 +388,13 @@ def measure(
 
 
 def _split(
-    network: NeuralNetwork, X: MLArray, y: MLArray, validation_data: Any, validation_split: Any
+    network: NeuralNetwork, X: MLArray, y: MLArray, validation_data: Any, validation_split: float
 ) -> tuple[MLArray, MLArray, tuple[MLArray, MLArray] | None]:
-    """Training rows and validation rows: ``validation_data`` as given, or the last ``validation_split`` of X, y."""
-    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.floating)):
-        raise ConfigError(f"must be a fraction in [0, 1), got {validation_split!r}", path=("validation_split",))
-    if not 0 <= validation_split < 1:
-        raise ConfigError(f"must be a fraction in [0, 1), got {validation_split!r}", path=("validation_split",))
+    """Training rows and validation rows: ``validation_data`` as given, or the last ``validation_split`` of X, y.
+
+    The options themselves were checked when they were made; here they meet the data.
+    """
     if validation_data is not None:
-        if validation_split:
-            raise ConfigError("give validation_data or validation_split, not both", path=("validation_split",))
-        if (
-            isinstance(validation_data, (str, Mapping))
-            or not isinstance(validation_data, Sequence)
-            or (len(validation_data) != 2)
-        ):
-            raise ConfigError(
-                f"must be a pair (X_val, y_val), got {type(validation_data).__name__}", path=("validation_data",)
-            )
         X_val = as_constant(validation_data[0], "validation_data X", network.dtype)
         y_val = as_constant(validation_data[1], "validation_data y", network.dtype)
         check_rows(X_val, y_val, "validation_data's X and y")

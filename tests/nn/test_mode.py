@@ -52,3 +52,22 @@ def test_training_steps_run_in_training_mode_and_validation_does_not() -> None:
         network.forward(X)
         network.evaluate(X, X)
         assert spy.seen == [False, False, False]
+
+
+def test_mode_works_as_a_decorator_and_the_same_object_can_be_entered_inside_itself() -> None:
+    @training_mode()
+    def inside() -> bool:
+        return is_training()
+
+    assert inside() is True and is_training() is False
+    mode = training_mode(False)
+    with training_mode(), mode:
+        assert is_training() is False
+        with training_mode(), mode:
+            assert is_training() is False
+        assert is_training() is False
+    assert is_training() is False
+    with training_mode():
+        with mode:
+            assert is_training() is False
+        assert is_training() is True
