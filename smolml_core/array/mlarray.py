@@ -26,7 +26,7 @@ import smolml_core.array.scalar as scalar
 from ..errors import ConfigError, ShapeError
 from ..value import Value
 from .graph import FREED, Node, Record
-from .primitives import PRIMITIVES, Primitive
+from .primitives import CONSTANT, PRIMITIVES, Primitive
 from .scalar import OBJECT
 
 __all__ = ["MLArray", "sigmoid_cross_entropy", "softmax_cross_entropy", "where"]
@@ -421,11 +421,13 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
             data = a.data
             if data.dtype is OBJECT:
                 on_values = True
-            if a.requires_grad and i < len(vjps) and vjps[i] is not None:
+            if not a.requires_grad or (rule := vjps[i] if i < len(vjps) else None) is CONSTANT:
+                parents_.append(None)  # a constant, or passed where the primitive reads only numbers
+            else:
+                if rule is None and graph._mode.enabled:
+                    raise prim.missing_rule(i)
                 parents_.append(a)
                 wants_grad = True
-            else:
-                parents_.append(None)
         else:
             data = a
             parents_.append(None)

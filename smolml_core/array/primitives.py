@@ -3,7 +3,10 @@
 A primitive is a numpy function plus one vector-Jacobian product (vjp) per
 differentiable argument. A vjp receives ``g`` (the gradient arriving at the
 output), ``ans`` (the output's value) and the primitive's inputs, and returns
-the gradient for its own argument, with that argument's shape.
+the gradient for its own argument, with that argument's shape. An argument that
+is not differentiable by nature (an index, a condition, a bound, a shape) is
+declared ``CONSTANT`` in its place; a rule left out (None) is an error as soon
+as an array that needs a gradient is passed there.
 
 Everything else the array engine offers (mean, std, softmax, every loss) is
 composed from these, so its gradient comes for free. A primitive joins the table
@@ -21,34 +24,90 @@ Operations without a real-number answer raise ``NumericalError`` here, and the
 
 from __future__ import annotations
 
+import enum
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Union
 
 import numpy as np
 
-from ..errors import NumericalError
+from ..errors import GraphError, NumericalError
 from .scalar import each, extremum, is_values, numbers
 
-__all__ = ["PRIMITIVES", "Primitive", "defprimitive", "unbroadcast"]
+__all__ = ["CONSTANT", "PRIMITIVES", "Primitive", "defprimitive", "unbroadcast"]
 
 Vjp = Callable[..., Any]
 
 
-@dataclass(frozen=True)
+class _Constant(enum.Enum):
+    CONSTANT = "constant"
+
+    def __repr__(self) -> str:
+        return "CONSTANT"
+
+
+CONSTANT: Final = _Constant.CONSTANT
+"""In a primitive's table of rules, in place of a vjp: this argument is a constant by nature.
+
+An index, the condition of ``where``, clipping bounds, a target shape: the
+forward reads their numbers, and no gradient flows to them, even from an array
+that would accept one. Declaring it says so on purpose, where a missing rule
+(None) would be an error.
+"""
+
+Rule = Union[Vjp, _Constant, None]
+
+
+@dataclass(frozen=True, slots=True)
 class Primitive:
-    """A forward function and, per positional argument, its vjp (None: not differentiable)."""
+    """A forward function and one gradient rule per positional argument.
+
+    ``vjps[i]`` is argument ``i``'s vjp, or ``CONSTANT`` when the argument is
+    not differentiable by nature. None, or no entry at all, means the rule is
+    missing: recording an operation that passes an array needing a gradient
+    there raises ``GraphError``, rather than leaving that gradient at zero.
+    """
 
     name: str
     forward: Callable[..., Any]
-    vjps: tuple[Vjp | None, ...]
+    vjps: tuple[Rule, ...]
 
+    def argument_name(self, position: int) -> str | None:
+        """The name of positional argument ``position``, from the forward's or a rule's signature, if known."""
+        # a rule's parameters are g, ans, then the inputs
+        candidates = [(self.forward, 0)] + [(rule, 2) for rule in self.vjps if callable(rule)]
+        for function, skip in candidates:
+            try:
+                parameters = list(inspect.signature(function).parameters.values())[skip:]
+            except (TypeError, ValueError):  # some builtins have no signature to read
+                continue
+            if position < len(parameters) and parameters[position].kind in _POSITIONAL:
+                return parameters[position].name
+        return None
+
+    def missing_rule(self, position: int) -> GraphError:
+        """The error for an array needing a gradient passed as argument ``position``, which has no rule."""
+        name = self.argument_name(position)
+        argument = f"argument {position}" + (f" ({name})" if name else "")
+        return GraphError(
+            f"primitive {self.name!r} has no gradient rule for {argument}, but an array that needs a "
+            f"gradient was passed there; give that argument a vjp, declare it CONSTANT if it is not "
+            f"differentiable by nature, or pass a constant (requires_grad=False, or .detach())"
+        )
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def defprimitive(name: str, forward: Callable[..., Any], *vjps: Vjp | None) -> Primitive:
-    """Add a primitive to the table and return it."""
+def defprimitive(name: str, forward: Callable[..., Any], *vjps: Rule) -> Primitive:
+    """Add a primitive to the table and return it: ``forward``, then one rule per positional argument.
+
+    Each rule is a vjp, or ``CONSTANT`` for an argument that is not
+    differentiable by nature.
+    """
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already defined")
     prim = Primitive(name, forward, vjps)
@@ -247,10 +306,12 @@ def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.minimum(np.maximum(x, low), high)
 
 
-defprimitive(  # the gradient passes only where x was inside [low, high]
+defprimitive(  # the gradient passes only where x was inside [low, high]; the bounds are constants
     "clip",
     _clip,
     lambda g, ans, x, low, high: g * ((x >= low) & (x <= high)),
+    CONSTANT,
+    CONSTANT,
 )
 
 
@@ -258,10 +319,10 @@ def _where(condition: np.ndarray, x: Any, y: Any) -> np.ndarray:
     return np.where(condition, x, y)
 
 
-defprimitive(
+defprimitive(  # the condition is a constant: a mask of booleans
     "where",
     _where,
-    None,
+    CONSTANT,
     lambda g, ans, c, x, y: unbroadcast(np.where(c, g, 0.0), np.shape(x)),
     lambda g, ans, c, x, y: unbroadcast(np.where(c, 0.0, g), np.shape(y)),
 )
@@ -445,7 +506,7 @@ defprimitive(
 
 # -- shape changes -------------------------------------------------------------
 
-defprimitive("reshape", np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)))
+defprimitive("reshape", np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)), CONSTANT)
 
 
 def _transpose(x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
@@ -456,6 +517,7 @@ defprimitive(
     "transpose",
     _transpose,
     lambda g, ans, x, axes=None: np.transpose(g, None if axes is None else np.argsort(np.mod(axes, np.ndim(x)))),
+    CONSTANT,
 )
 
 
@@ -479,7 +541,7 @@ def _is_basic_index(index: Any) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
-defprimitive("getitem", _getitem, _getitem_vjp)
+defprimitive("getitem", _getitem, _getitem_vjp, CONSTANT)
 
 
 # -- refusing operations without a real-number answer ------------------------------

@@ -1,13 +1,14 @@
-"""The graph the array engine records: its ``Node`` and the backward ``Plan``."""
+"""The graph the array engine records: its ``Node``, the backward ``Plan``, and primitives' declared arguments."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from smolml_core import GraphError, MLArray
+from smolml_core import GraphError, MLArray, no_grad, where
 from smolml_core.array.graph import FREED, Node, plan, run
-from smolml_core.array.primitives import PRIMITIVES
+from smolml_core.array.mlarray import _apply
+from smolml_core.array.primitives import CONSTANT, PRIMITIVES, Primitive
 
 # -- the node -------------------------------------------------------------------
 
@@ -109,3 +110,73 @@ def test_a_plan_of_a_scalar_engine_graph_hands_gradients_to_the_array_engine() -
     z = 1.0 * 0.5 + 2.0 * -1.0
     assert np.allclose(X.grad().data, (1 - np.tanh(z) ** 2) * np.array([[0.5, -1.0]]))
     assert np.allclose(w.grad().data, (1 - np.tanh(z) ** 2) * np.array([[1.0], [2.0]]))
+
+
+# -- constant arguments and missing rules ----------------------------------------------
+
+
+def _scale_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    return g * factor
+
+
+def _scale(x: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    return x * factor
+
+
+def test_an_argument_without_a_rule_is_an_error_naming_the_primitive_and_the_argument() -> None:
+    scale = Primitive("scale", _scale, (_scale_vjp, None))
+    x, factor = MLArray([1.0, 2.0]), MLArray([3.0, 4.0])
+    with pytest.raises(GraphError, match=r"primitive 'scale' has no gradient rule for argument 1 \(factor\)"):
+        _apply(scale, x, factor)
+
+
+def test_an_argument_beyond_the_rules_is_missing_too_and_named_from_a_rule() -> None:
+    """A forward taking ``*inputs`` names nothing; the rule's parameters (g, ans, x, y) name the arguments."""
+    add_x_only = Primitive("add_x_only", lambda *inputs: np.add(*inputs), (lambda g, ans, x, y: g,))
+    with pytest.raises(GraphError, match=r"'add_x_only' has no gradient rule for argument 1 \(y\)"):
+        _apply(add_x_only, MLArray([1.0]), MLArray([2.0]))
+
+
+def test_a_missing_rule_is_no_error_where_no_gradient_is_wanted() -> None:
+    scale = Primitive("scale", _scale, (_scale_vjp, None))
+    x = MLArray([1.0, 2.0])
+    assert _apply(scale, x, MLArray([3.0, 4.0], requires_grad=False)).to_list() == [3.0, 8.0]
+    assert _apply(scale, x, np.array([3.0, 4.0])).to_list() == [3.0, 8.0]
+    with no_grad():
+        assert _apply(scale, x, MLArray([3.0, 4.0])).to_list() == [3.0, 8.0]
+
+
+def test_an_argument_declared_constant_takes_an_array_that_needs_a_gradient_and_gives_it_none() -> None:
+    scale = Primitive("scale", _scale, (_scale_vjp, CONSTANT))
+    x, factor = MLArray([1.0, 2.0]), MLArray([3.0, 4.0])
+    _apply(scale, x, factor).sum().backward()
+    assert x.grad().to_list() == [3.0, 4.0]
+    assert factor._grad is None
+
+
+def test_the_table_declares_every_argument_and_leaves_no_rule_missing() -> None:
+    assert all(rule is not None for prim in PRIMITIVES.values() for rule in prim.vjps)
+    assert PRIMITIVES["where"].vjps[0] is CONSTANT
+    assert PRIMITIVES["clip"].vjps[1:] == (CONSTANT, CONSTANT)
+    assert PRIMITIVES["getitem"].vjps[1] is CONSTANT
+    assert PRIMITIVES["reshape"].vjps[1] is CONSTANT
+
+
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_constant_arguments_of_the_table_accept_arrays_that_need_a_gradient(engine: str) -> None:
+    x = MLArray([-2.0, 0.5, 3.0], engine=engine)
+    low, high = MLArray(-1.0), MLArray(1.0)  # bounds given as arrays that would accept a gradient
+    (x.clip(low, high) + where(x > 0, x, 0.0)).sum().backward()
+    assert x.grad().to_list() == [0.0, 2.0, 1.0]
+    assert low._grad is None and high._grad is None
+
+
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_cross_entropy_targets_that_need_a_gradient_get_theirs(engine: str) -> None:
+    """Targets made with MLArray(y) need a gradient by default; the fused cross-entropies have a rule for them."""
+    from smolml_core.array import sigmoid_cross_entropy, softmax_cross_entropy
+
+    z = MLArray([[0.5, -1.0]], engine=engine)
+    y = MLArray([[1.0, 0.0]])
+    (sigmoid_cross_entropy(z, y).sum() + softmax_cross_entropy(z, y).sum()).backward()
+    assert np.allclose(y.grad().data, -z.numpy() + (np.log(np.exp(z.numpy()).sum()) - z.numpy()))
