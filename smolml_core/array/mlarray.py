@@ -410,7 +410,8 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     """Run a primitive on raw values and, if a gradient is wanted, record its ``Node``.
 
     Every operation of every epoch passes through here, so it is written to do
-    as little Python work as possible: one pass over the arguments.
+    as little Python work as possible: one pass over the arguments, and one
+    choice of formula (the scalar engine's when any input holds Values).
     """
     inputs_: list[Any] = []
     parents_: list[MLArray | None] = []
@@ -438,7 +439,7 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     parents = tuple(parents_)
     try:
         if on_values:
-            inputs, ans = scalar.forward(prim.forward, inputs, parents, kwargs)
+            inputs, ans = scalar.forward(prim.scalar_forward or prim.forward, inputs, parents, kwargs)
         else:
             ans = prim.forward(*inputs, **kwargs)
     except ValueError as exc:

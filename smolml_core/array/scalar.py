@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "OBJECT",
+    "as_numbers",
     "as_values",
     "assign",
     "backward",
@@ -163,6 +164,11 @@ def as_values(result: Any) -> np.ndarray:
         if not isinstance(x, Value):
             flat[i] = Value(x)
     return array
+
+
+def as_numbers(data: Any) -> Any:
+    """The numbers of an array on either engine: each ``Value``'s number, or the array itself."""
+    return numbers(data) if is_values(data) else data
 
 
 def numbers(values: np.ndarray) -> np.ndarray:

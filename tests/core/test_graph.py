@@ -8,7 +8,7 @@ import pytest
 from smolml_core import GraphError, MLArray, no_grad, where
 from smolml_core.array.graph import FREED, Node, plan, run
 from smolml_core.array.mlarray import _apply
-from smolml_core.array.primitives import CONSTANT, PRIMITIVES, Primitive
+from smolml_core.array.primitives import CONSTANT, PRIMITIVES, Primitive, defprimitive
 
 # -- the node -------------------------------------------------------------------
 
@@ -180,3 +180,38 @@ def test_cross_entropy_targets_that_need_a_gradient_get_theirs(engine: str) -> N
     y = MLArray([[1.0, 0.0]])
     (sigmoid_cross_entropy(z, y).sum() + softmax_cross_entropy(z, y).sum()).backward()
     assert np.allclose(y.grad().data, -z.numpy() + (np.log(np.exp(z.numpy()).sum()) - z.numpy()))
+
+
+# -- the scalar formula ---------------------------------------------------------------
+
+
+def test_a_scalar_formula_runs_whenever_an_input_holds_values() -> None:
+    seen: list[str] = []
+
+    def numbers_only(x: np.ndarray) -> np.ndarray:
+        seen.append("forward")
+        assert x.dtype != object
+        return 2 * x
+
+    def values_only(x: np.ndarray) -> np.ndarray:
+        seen.append("scalar_forward")
+        assert x.dtype == object
+        return 2 * x
+
+    double = Primitive("double", numbers_only, (lambda g, ans, x: 2 * g,), scalar_forward=values_only)
+    assert _apply(double, MLArray([1.0])).to_list() == [2.0]
+    out = _apply(double, MLArray([1.0], engine="scalar"))
+    assert out.engine == "scalar" and out.value(0).data == 2.0
+    assert seen == ["forward", "scalar_forward"]
+
+
+def test_defprimitive_takes_a_scalar_formula_and_refuses_a_name_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smolml_core.array.primitives.PRIMITIVES", dict(PRIMITIVES))
+    from smolml_core.array import primitives
+
+    prim = defprimitive("triple", lambda x: 3 * x, lambda g, ans, x: 3 * g, scalar_forward=np.negative)
+    assert primitives.PRIMITIVES["triple"] is prim
+    assert prim.vjps[0](np.ones(1), None, None).tolist() == [3.0] and prim.scalar_forward is np.negative
+    with pytest.raises(ValueError, match="'triple' is already defined"):
+        defprimitive("triple", np.negative)
+    assert "triple" not in PRIMITIVES
