@@ -5,9 +5,9 @@ the primitive, the raw inputs its gradient rules need, and the parent arrays to
 pass gradients to. The backward pass has two halves:
 
 - ``plan(root)`` works out what to do: every array ``root`` depends on, in an
-  order where each comes before its inputs, and for each the gradient rules
-  that feed its parents' gradients (a ``Plan`` of ``Step`` s). It changes
-  nothing.
+  order where each comes before its inputs, each with its node, whose
+  ``feeds()`` name the gradient rules that feed its parents' gradients (a
+  ``Plan``). It changes nothing.
 - ``run(plan, grad)`` does it: starting from the gradient arriving at the root,
   it calls those rules, adds up what reaches each array, leaves the result in
   the arrays and frees the graph, so no epoch keeps the previous epoch's graph
@@ -78,7 +78,7 @@ class _Freed(enum.Enum):
 
 
 FREED: Final = _Freed.FREED
-"""Stands in an array's place of a ``Node`` once an earlier ``backward()`` released its graph."""
+"""Takes the place of an array's ``Node`` once a ``backward()`` has freed its graph."""
 
 Record = Union[Node, _Freed, None]
 """What an ``MLArray`` keeps in ``_node``: its ``Node``, ``FREED``, or None for an array made directly."""
