@@ -20,10 +20,14 @@ from typing import Any, Union
 
 import numpy as np
 
+import smolml_core.array.graph as graph
+import smolml_core.array.scalar as scalar
+
 from ..errors import ConfigError, ShapeError
 from ..value import Value
-from . import graph, scalar
-from .primitives import PRIMITIVES, Primitive
+from .graph import FREED, Node, Record
+from .primitives import CONSTANT, PRIMITIVES, Primitive
+from .scalar import OBJECT
 
 __all__ = ["MLArray", "sigmoid_cross_entropy", "softmax_cross_entropy", "where"]
 
@@ -60,11 +64,11 @@ class MLArray:
         self.data = _to_storage(data, dtype, None if engine is None else scalar.check_engine(engine))
         self.requires_grad = requires_grad
         self._grad: np.ndarray | None = None
-        self._node: tuple[Any, ...] | None = None
+        self._node: Record = None  # how it was made (see graph.Node); None for an array made directly
         self._seq = _next_seq()  # creation order, which backward() sorts by
 
     @classmethod
-    def _result(cls, data: np.ndarray, node: tuple[Any, ...] | None) -> MLArray:
+    def _result(cls, data: np.ndarray, node: Node | None) -> MLArray:
         """Wrap a primitive's output without copying or converting it."""
         out = cls.__new__(cls)
         out.data = data
@@ -154,7 +158,7 @@ class MLArray:
     def detach(self) -> MLArray:
         """The same numbers as a constant outside any graph (shared on the array engine, new Values on the scalar)."""
         if self.data.dtype == object:
-            return MLArray._result(scalar.to_values(scalar.numbers(self.data)), None)
+            return MLArray._result(scalar.constant(self.data), None)
         return MLArray._result(self.data, None)
 
     def to_engine(self, engine: str) -> MLArray:
@@ -366,11 +370,11 @@ class MLArray:
         or softmax. Nothing is recorded under ``no_grad``, so it is None there.
         """
         node = self._node
-        if node is None or node is graph.FREED or node[0].name != operation:
+        if node is None or node is FREED or node.primitive.name != operation:
             return None
-        if any(node[3].get(key) != value for key, value in params.items()):
+        if any(node.kwargs.get(key) != value for key, value in params.items()):
             return None
-        return node[2][0]
+        return node.parents[0]
 
     def __getitem__(self, index: Any) -> MLArray:
         if isinstance(index, MLArray):
@@ -403,10 +407,11 @@ def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
 
 
 def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
-    """Run a primitive on raw values and, if a gradient is wanted, record its node.
+    """Run a primitive on raw values and, if a gradient is wanted, record its ``Node``.
 
     Every operation of every epoch passes through here, so it is written to do
-    as little Python work as possible: one pass over the arguments.
+    as little Python work as possible: one pass over the arguments, and one
+    choice of formula (the scalar engine's when any input holds Values).
     """
     inputs_: list[Any] = []
     parents_: list[MLArray | None] = []
@@ -415,23 +420,26 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     for i, a in enumerate(args):
         if isinstance(a, MLArray):
             data = a.data
-            if a.requires_grad and i < len(vjps) and vjps[i] is not None:
+            if data.dtype is OBJECT:
+                on_values = True
+            if not a.requires_grad or (rule := vjps[i] if i < len(vjps) else None) is CONSTANT:
+                parents_.append(None)  # a constant, or passed where the primitive reads only numbers
+            else:
+                if rule is None and graph._mode.enabled:
+                    raise prim.missing_rule(i)
                 parents_.append(a)
                 wants_grad = True
-            else:
-                parents_.append(None)
         else:
             data = a
             parents_.append(None)
-        if type(data) is np.ndarray and data.dtype is _OBJECT:
-            on_values = True
+            if type(data) is np.ndarray and data.dtype is OBJECT:
+                on_values = True
         inputs_.append(data)
     inputs = tuple(inputs_)
+    parents = tuple(parents_)
     try:
         if on_values:
-            with scalar.collector_paused():
-                inputs = _lift_to_values(args, inputs)
-                ans = scalar.as_values(prim.forward(*inputs, **kwargs))
+            inputs, ans = scalar.forward(prim.scalar_forward or prim.forward, inputs, parents, kwargs)
         else:
             ans = prim.forward(*inputs, **kwargs)
     except ValueError as exc:
@@ -441,29 +449,12 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
         raise ShapeError(f"index {args[1]!r} does not fit an array of shape {np.shape(inputs[0])}: {exc}") from exc
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)
-    if not wants_grad or not graph._mode.enabled:
-        return _constant_result(ans, on_values)
-    return MLArray._result(ans, (prim, inputs, tuple(parents_), kwargs))
+    if not wants_grad or not graph._mode.enabled:  # a constant: on the scalar engine, cut loose from its inputs
+        return MLArray._result(scalar.constant(ans) if on_values else ans, None)
+    return MLArray._result(ans, _new_node(Node, (prim, inputs, parents, kwargs)))
 
 
-def _constant_result(ans: np.ndarray, on_values: bool) -> MLArray:
-    """A result that records no graph. On the scalar engine its Values are made afresh,
-    since the computed ones still point back at their inputs and ``Value.backward`` would follow them."""
-    return MLArray._result(scalar.to_values(scalar.numbers(ans)) if on_values else ans, None)
-
-
-def _lift_to_values(args: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Inputs for an operation on the scalar engine, array-engine arrays that need a gradient made Values.
-
-    Such an array (data made with ``MLArray(X)`` needs a gradient by default)
-    takes part through new leaf Values, its stand-ins; ``backward`` hands their
-    gradients back to it and on through the array engine. So the engines mix.
-    """
-    lifted = list(inputs)
-    for i, a in enumerate(args):
-        if isinstance(a, MLArray) and a.requires_grad and a.data.dtype is not _OBJECT:
-            lifted[i] = scalar.to_values(a.data)
-    return tuple(lifted)
+_new_node = tuple.__new__  # Node(...) without its Python-level __new__: a node is made for every operation
 
 
 def _to_storage(data: Any, dtype: Any, engine: str | None) -> np.ndarray:
@@ -547,10 +538,6 @@ def _first_ragged(data: Any, where_: str = "data") -> str | None:
     return None
 
 
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, MLArray) else x
-
-
 def _numbers(x: MLArray) -> np.ndarray:
     """The numbers an array holds, whichever engine it runs on."""
     return scalar.numbers(x.data) if x.data.dtype == object else x.data
@@ -566,7 +553,6 @@ def _as_array_operand(x: Any) -> Any:
 
 
 _FLOAT64 = np.dtype(np.float64)
-_OBJECT = np.dtype(object)
 
 
 def _mask(values: np.ndarray, dtype: Any) -> MLArray:

@@ -3,7 +3,10 @@
 A primitive is a numpy function plus one vector-Jacobian product (vjp) per
 differentiable argument. A vjp receives ``g`` (the gradient arriving at the
 output), ``ans`` (the output's value) and the primitive's inputs, and returns
-the gradient for its own argument, with that argument's shape.
+the gradient for its own argument, with that argument's shape. An argument that
+is not differentiable by nature (an index, a condition, a bound, a shape) is
+declared ``CONSTANT`` in its place; a rule left out (None) is an error as soon
+as an array that needs a gradient is passed there.
 
 Everything else the array engine offers (mean, std, softmax, every loss) is
 composed from these, so its gradient comes for free. A primitive joins the table
@@ -12,8 +15,10 @@ only when composing would be slow or numerically unstable (``sigmoid``,
 
 The forward formulas use numpy functions that also accept object arrays of
 ``Value`` (the scalar engine, see ``scalar.py``): numpy hands ``np.exp`` on
-such an array to each element's ``exp``. Only ``sigmoid``, ``max`` and ``min``
-branch to a formula of their own there.
+such an array to each element's ``exp``. A primitive whose forward cannot run
+there as it is (it checks its inputs' numbers, or needs a ``Value`` node of its
+own) declares a ``scalar_forward``, which ``MLArray`` runs instead whenever an
+input holds Values; no forward has to ask which engine it is on.
 
 Operations without a real-number answer raise ``NumericalError`` here, and the
 ``Value`` methods raise it in the same cases, so both engines agree on what fails.
@@ -21,37 +26,100 @@ Operations without a real-number answer raise ``NumericalError`` here, and the
 
 from __future__ import annotations
 
+import enum
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Union
 
 import numpy as np
 
-from ..errors import NumericalError
-from .scalar import each, extremum, is_values, numbers
+from ..errors import GraphError, NumericalError
+from .scalar import as_numbers, each, extremum, is_values, numbers
 
-__all__ = ["PRIMITIVES", "Primitive", "defprimitive", "unbroadcast"]
+__all__ = ["CONSTANT", "PRIMITIVES", "Primitive", "defprimitive", "unbroadcast"]
 
 Vjp = Callable[..., Any]
 
 
-@dataclass(frozen=True)
+class _Constant(enum.Enum):
+    CONSTANT = "constant"
+
+    def __repr__(self) -> str:
+        return "CONSTANT"
+
+
+CONSTANT: Final = _Constant.CONSTANT
+"""In a primitive's table of rules, in place of a vjp: this argument is a constant by nature.
+
+An index, the condition of ``where``, clipping bounds, a target shape: the
+forward reads their numbers, and no gradient flows to them, even from an array
+that would accept one. Declaring it says so on purpose, where a missing rule
+(None) would be an error.
+"""
+
+Rule = Union[Vjp, _Constant, None]
+
+
+@dataclass(frozen=True, slots=True)
 class Primitive:
-    """A forward function and, per positional argument, its vjp (None: not differentiable)."""
+    """A forward function, one gradient rule per positional argument, and optionally a scalar formula.
+
+    ``vjps[i]`` is argument ``i``'s vjp, or ``CONSTANT`` when the argument is
+    not differentiable by nature. None, or no entry at all, means the rule is
+    missing: recording an operation that passes an array needing a gradient
+    there raises ``GraphError``, rather than leaving that gradient at zero.
+
+    ``scalar_forward`` is run instead of ``forward`` when any input holds
+    ``Value`` objects (the scalar engine); None means ``forward`` serves both.
+    """
 
     name: str
     forward: Callable[..., Any]
-    vjps: tuple[Vjp | None, ...]
+    vjps: tuple[Rule, ...]
+    scalar_forward: Callable[..., Any] | None = None
 
+    def argument_name(self, position: int) -> str | None:
+        """The name of positional argument ``position``, from the forward's or a rule's signature, if known."""
+        # a rule's parameters are g, ans, then the inputs
+        candidates = [(self.forward, 0)] + [(rule, 2) for rule in self.vjps if callable(rule)]
+        for function, skip in candidates:
+            try:
+                parameters = list(inspect.signature(function).parameters.values())[skip:]
+            except (TypeError, ValueError):  # some builtins have no signature to read
+                continue
+            if position < len(parameters) and parameters[position].kind in _POSITIONAL:
+                return parameters[position].name
+        return None
+
+    def missing_rule(self, position: int) -> GraphError:
+        """The error for an array needing a gradient passed as argument ``position``, which has no rule."""
+        name = self.argument_name(position)
+        argument = f"argument {position}" + (f" ({name})" if name else "")
+        return GraphError(
+            f"primitive {self.name!r} has no gradient rule for {argument}, but an array that needs a "
+            f"gradient was passed there; give that argument a vjp, declare it CONSTANT if it is not "
+            f"differentiable by nature, or pass a constant (requires_grad=False, or .detach())"
+        )
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def defprimitive(name: str, forward: Callable[..., Any], *vjps: Vjp | None) -> Primitive:
-    """Add a primitive to the table and return it."""
+def defprimitive(
+    name: str, forward: Callable[..., Any], *vjps: Rule, scalar_forward: Callable[..., Any] | None = None
+) -> Primitive:
+    """Add a primitive to the table and return it: ``forward``, then one rule per positional argument.
+
+    Each rule is a vjp, or ``CONSTANT`` for an argument that is not
+    differentiable by nature. ``scalar_forward`` is the formula for the scalar
+    engine, when ``forward`` cannot serve object arrays of ``Value`` as it is.
+    """
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already defined")
-    prim = Primitive(name, forward, vjps)
+    prim = Primitive(name, forward, vjps, scalar_forward)
     PRIMITIVES[name] = prim
     return prim
 
@@ -103,9 +171,14 @@ defprimitive(
 
 
 def _divide(x: Any, y: Any) -> Any:
-    if not is_values(y) and not np.all(y):
+    if not np.all(y):
         _refuse(np.equal(y, 0), "division by zero: the divisor is 0{at}; keep divisors away from 0 (add an epsilon)")
     return np.divide(x, y)
+
+
+def _divide_values(x: Any, y: Any) -> Any:
+    """A divisor of Values refuses 0 itself (``Value.__truediv__``); a divisor of numbers is checked as above."""
+    return np.divide(x, y) if is_values(y) else _divide(x, y)
 
 
 defprimitive(
@@ -113,20 +186,24 @@ defprimitive(
     _divide,
     lambda g, ans, x, y: unbroadcast(g / y, np.shape(x)),
     lambda g, ans, x, y: unbroadcast(-g * ans / y, np.shape(y)),
+    scalar_forward=_divide_values,
 )
 
 
 def _power(x: Any, y: Any) -> Any:
-    """x ** y, refusing 0 to a negative power and a negative number to a fractional power."""
-    if not is_values(x) and not is_values(y):
-        y_negative = np.less(y, 0)
-        if np.any(y_negative):
-            _refuse(np.equal(x, 0) & y_negative, "0 raised to a negative power is a division by zero{at}")
-        if np.any(np.less(x, 0)):
-            _refuse(
-                np.less(x, 0) & (np.floor(y) != y),
-                "a negative number raised to a fractional power is not a real number{at}",
-            )
+    """x ** y, refusing 0 to a negative power and a negative number to a fractional power.
+
+    On the scalar engine ``np.power`` alone is the formula: ``Value.__pow__``
+    refuses the same cases.
+    """
+    y_negative = np.less(y, 0)
+    if np.any(y_negative):
+        _refuse(np.equal(x, 0) & y_negative, "0 raised to a negative power is a division by zero{at}")
+    if np.any(np.less(x, 0)):
+        _refuse(
+            np.less(x, 0) & (np.floor(y) != y),
+            "a negative number raised to a fractional power is not a real number{at}",
+        )
     return np.power(x, y)
 
 
@@ -153,7 +230,7 @@ def _power_vjp_exponent(g: np.ndarray, ans: np.ndarray, x: Any, y: Any) -> np.nd
     return unbroadcast(g * ans * log_x, np.shape(y))
 
 
-defprimitive("power", _power, _power_vjp_base, _power_vjp_exponent)
+defprimitive("power", _power, _power_vjp_base, _power_vjp_exponent, scalar_forward=np.power)
 
 
 # -- matrix product ------------------------------------------------------------
@@ -187,7 +264,7 @@ defprimitive("exp", np.exp, lambda g, ans, x: g * ans)
 
 
 def _log(x: Any) -> Any:
-    if not is_values(x) and not np.all(np.greater(x, 0)):
+    if not np.all(np.greater(x, 0)):
         _refuse(
             ~np.greater(x, 0) & ~np.isnan(x),
             "log is defined for numbers > 0 only; the input is {value}{at} (clip it, e.g. x.clip(1e-12, 1.0))",
@@ -197,7 +274,7 @@ def _log(x: Any) -> Any:
 
 
 def _sqrt(x: Any) -> Any:
-    if not is_values(x) and np.any(np.less(x, 0)):
+    if np.any(np.less(x, 0)):
         _refuse(np.less(x, 0), "sqrt of a negative number ({value}){at}", values=x)
     return np.sqrt(x)
 
@@ -211,46 +288,42 @@ def _sqrt_vjp(g: np.ndarray, ans: np.ndarray, x: Any) -> np.ndarray:
         return np.where(ans == 0, 0.0, g / (2 * ans))
 
 
-defprimitive("log", _log, lambda g, ans, x: g / x)
-defprimitive("sqrt", _sqrt, _sqrt_vjp)
+# On the scalar engine Value.log and Value.sqrt refuse the same inputs themselves.
+defprimitive("log", _log, lambda g, ans, x: g / x, scalar_forward=np.log)
+defprimitive("sqrt", _sqrt, _sqrt_vjp, scalar_forward=np.sqrt)
 defprimitive("abs", np.abs, lambda g, ans, x: g * np.sign(x))
 defprimitive("tanh", np.tanh, lambda g, ans, x: g * (1 - ans * ans))
 
 
-_value_sigmoid = each("sigmoid")
-
-
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: only e^-|x| (at most 1) is ever computed."""
-    if is_values(x):  # one ``Value.sigmoid`` node per element, as the tutorial draws it
-        return _value_sigmoid(x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-defprimitive("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans))
-
-_value_relu = each("relu")
+# on the scalar engine, one ``Value.sigmoid`` node per element, as the tutorial draws it
+defprimitive("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans), scalar_forward=each("sigmoid"))
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0). A primitive for speed: one numpy call, where mask-and-select took three operations."""
-    if is_values(x):  # Value.relu: its slope at exactly 0 is 0, as below
-        return _value_relu(x)
     return np.maximum(x, 0)
 
 
-defprimitive("relu", _relu, lambda g, ans, x: g * (ans > 0))
+# on the scalar engine, Value.relu: its slope at exactly 0 is 0, as here
+defprimitive("relu", _relu, lambda g, ans, x: g * (ans > 0), scalar_forward=each("relu"))
 
 
 def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.minimum(np.maximum(x, low), high)
 
 
-defprimitive(  # the gradient passes only where x was inside [low, high]
+defprimitive(  # the gradient passes only where x was inside [low, high]; the bounds are constants
     "clip",
     _clip,
     lambda g, ans, x, low, high: g * ((x >= low) & (x <= high)),
+    CONSTANT,
+    CONSTANT,
 )
 
 
@@ -258,10 +331,10 @@ def _where(condition: np.ndarray, x: Any, y: Any) -> np.ndarray:
     return np.where(condition, x, y)
 
 
-defprimitive(
+defprimitive(  # the condition is a constant: a mask of booleans
     "where",
     _where,
-    None,
+    CONSTANT,
     lambda g, ans, c, x, y: unbroadcast(np.where(c, g, 0.0), np.shape(x)),
     lambda g, ans, c, x, y: unbroadcast(np.where(c, 0.0, g), np.shape(y)),
 )
@@ -313,28 +386,42 @@ def _extremum_vjp(
 
 
 def _max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    if is_values(x):  # ties share the gradient, as _extremum_vjp does
-        return extremum(x, axis, keepdims, largest=True)
     return np.max(x, axis=axis, keepdims=keepdims)
 
 
 def _min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    if is_values(x):
-        return extremum(x, axis, keepdims, largest=False)
     return np.min(x, axis=axis, keepdims=keepdims)
 
 
-defprimitive("max", _max, _extremum_vjp)
-defprimitive("min", _min, _extremum_vjp)
+def _max_values(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    """One ``Value`` per result, whose gradient ties share, as ``_extremum_vjp`` does."""
+    return extremum(x, axis, keepdims, largest=True)
+
+
+def _min_values(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return extremum(x, axis, keepdims, largest=False)
+
+
+defprimitive("max", _max, _extremum_vjp, scalar_forward=_max_values)
+defprimitive("min", _min, _extremum_vjp, scalar_forward=_min_values)
 
 
 def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    """log(sum(exp(x))) shifted by the maximum, so no exp ever overflows.
+    """log(sum(exp(x))) shifted by the maximum, so no exp ever overflows."""
+    return _logsumexp_shifted(x, np.max(x, axis=axis, keepdims=True), axis, keepdims)
+
+
+def _logsumexp_values(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The same on the scalar engine, the shift taken from the numbers (it may be either engine's input)."""
+    return _logsumexp_shifted(x, np.max(as_numbers(x), axis=axis, keepdims=True), axis, keepdims)
+
+
+def _logsumexp_shifted(x: Any, shift: np.ndarray, axis: Any, keepdims: bool) -> Any:
+    """log(sum(exp(x - shift))) + shift for the largest number ``shift`` of each slice.
 
     The shift is a constant: its gradient would cancel exactly, so neither
     engine needs to follow it.
     """
-    shift = np.max(numbers(x) if is_values(x) else x, axis=axis, keepdims=True)
     if not np.all(np.isfinite(shift)):
         _refuse(np.equal(shift, -np.inf), "logsumexp of a slice whose elements are all -inf is log(0){at}")
         shift = np.where(np.isfinite(shift), shift, 0.0)
@@ -348,6 +435,7 @@ defprimitive(  # d/dx logsumexp(x) = softmax(x) = exp(x - ans)
     lambda g, ans, x, axis=None, keepdims=False: (
         _expand(g, x.shape, axis, keepdims) * np.exp(x - _expand(ans, x.shape, axis, keepdims))
     ),
+    scalar_forward=_logsumexp_values,
 )
 
 
@@ -359,7 +447,15 @@ defprimitive(  # d/dx logsumexp(x) = softmax(x) = exp(x - ans)
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """e^x / sum(e^x) along ``axis``, shifted by the (constant) maximum so no exp overflows."""
-    shift = np.max(numbers(x) if is_values(x) else x, axis=axis, keepdims=True)
+    return _softmax_shifted(x, np.max(x, axis=axis, keepdims=True), axis)
+
+
+def _softmax_values(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The same on the scalar engine, the shift taken from the Values' numbers."""
+    return _softmax_shifted(x, np.max(numbers(x), axis=axis, keepdims=True), axis)
+
+
+def _softmax_shifted(x: Any, shift: np.ndarray, axis: int) -> Any:
     if not np.all(np.isfinite(shift)):
         _refuse(np.equal(shift, -np.inf), "softmax of a slice whose elements are all -inf divides 0 by 0{at}")
         shift = np.where(np.isfinite(shift), shift, 0.0)
@@ -371,9 +467,8 @@ defprimitive(  # ds_i = s_i (g_i - sum_j g_j s_j)
     "softmax",
     _softmax,
     lambda g, ans, x, axis=-1: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)),
+    scalar_forward=_softmax_values,
 )
-
-_value_softplus = each("softplus")
 
 
 def _sigmoid_cross_entropy(z: Any, y: Any) -> Any:
@@ -382,9 +477,20 @@ def _sigmoid_cross_entropy(z: Any, y: Any) -> Any:
     Written as softplus(z) - y z, which is exact for every z: no probability is
     ever rounded to 0 or 1, so nothing needs clipping.
     """
-    if is_values(z):
-        return _value_softplus(z) - y * z
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y * z
+    return _softplus(z) - y * z
+
+
+def _softplus(z: Any) -> Any:
+    """ln(1 + e^z) without overflow."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+_value_softplus = each("softplus")
+
+
+def _sigmoid_cross_entropy_values(z: Any, y: Any) -> Any:
+    """The same on the scalar engine, one ``Value.softplus`` node per logit; logits of numbers stay numbers."""
+    return (_value_softplus(z) if is_values(z) else _softplus(z)) - y * z
 
 
 defprimitive(  # d/dz = sigmoid(z) - y;  d/dy = -z
@@ -392,6 +498,7 @@ defprimitive(  # d/dz = sigmoid(z) - y;  d/dy = -z
     _sigmoid_cross_entropy,
     lambda g, ans, z, y: unbroadcast(g * (_sigmoid(z) - y), np.shape(z)),
     lambda g, ans, z, y: unbroadcast(-g * z, np.shape(y)),
+    scalar_forward=_sigmoid_cross_entropy_values,
 )
 
 
@@ -402,6 +509,12 @@ def _softmax_cross_entropy(z: Any, y: Any, axis: int = -1) -> Any:
     """
     axis = _from_end(axis, z)
     return np.sum(y * (_logsumexp(z, axis=axis, keepdims=True) - z), axis=axis)
+
+
+def _softmax_cross_entropy_values(z: Any, y: Any, axis: int = -1) -> Any:
+    """The same on the scalar engine, where either the logits or the targets may hold the Values."""
+    axis = _from_end(axis, z)
+    return np.sum(y * (_logsumexp_values(z, axis=axis, keepdims=True) - z), axis=axis)
 
 
 def _softmax_cross_entropy_vjp_z(g: np.ndarray, ans: np.ndarray, z: Any, y: Any, axis: int = -1) -> np.ndarray:
@@ -440,12 +553,13 @@ defprimitive(
     _softmax_cross_entropy,
     _softmax_cross_entropy_vjp_z,
     _softmax_cross_entropy_vjp_y,
+    scalar_forward=_softmax_cross_entropy_values,
 )
 
 
 # -- shape changes -------------------------------------------------------------
 
-defprimitive("reshape", np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)))
+defprimitive("reshape", np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)), CONSTANT)
 
 
 def _transpose(x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
@@ -456,6 +570,7 @@ defprimitive(
     "transpose",
     _transpose,
     lambda g, ans, x, axes=None: np.transpose(g, None if axes is None else np.argsort(np.mod(axes, np.ndim(x)))),
+    CONSTANT,
 )
 
 
@@ -479,7 +594,7 @@ def _is_basic_index(index: Any) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
-defprimitive("getitem", _getitem, _getitem_vjp)
+defprimitive("getitem", _getitem, _getitem_vjp, CONSTANT)
 
 
 # -- refusing operations without a real-number answer ------------------------------

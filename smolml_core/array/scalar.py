@@ -8,9 +8,12 @@ therefore remembers how it was made, and ``Value.backward`` differentiates the
 whole computation one number at a time, never consulting the array engine's
 gradient rules. That makes each engine the other's referee.
 
-Here live the conversions between numbers and ``Value`` arrays, and the few
-forward formulas that need a ``Value`` of their own (``sigmoid`` as one node,
-``max``/``min`` sharing the gradient between ties as the array engine does).
+Here live the conversions between numbers and ``Value`` arrays, the hand-over
+between the two engines (``forward`` runs a primitive here, ``constant`` cuts a
+result loose, ``handed_over`` returns gradients to the array engine), and the
+pieces of the few scalar formulas a primitive declares (``each`` for one
+``Value`` node per element, ``extremum`` for ``max``/``min`` sharing the
+gradient between ties as the array engine does).
 """
 
 from __future__ import annotations
@@ -28,19 +31,25 @@ from ..value import Value
 from ..wording import did_you_mean
 
 if TYPE_CHECKING:
+    from .graph import Node
     from .mlarray import MLArray
 
 __all__ = [
     "ENGINES",
+    "OBJECT",
+    "as_numbers",
     "as_values",
     "assign",
     "backward",
     "check_engine",
     "collector_paused",
+    "constant",
     "each",
     "editable",
     "extremum",
+    "forward",
     "gradients",
+    "handed_over",
     "is_values",
     "move",
     "nbytes",
@@ -51,6 +60,9 @@ __all__ = [
 
 ENGINES = ("array", "scalar")
 """``array``: numpy arrays and one gradient rule per primitive. ``scalar``: arrays of ``Value``."""
+
+OBJECT = np.dtype(object)
+"""The dtype of the scalar engine's storage; compared with ``is``, the quickest test of the engine."""
 
 
 def check_engine(engine: Any, param: str = "engine") -> str:
@@ -84,6 +96,50 @@ def is_values(data: Any) -> bool:
     return isinstance(data, np.ndarray) and data.dtype == object
 
 
+def forward(
+    formula: Callable[..., Any], inputs: tuple[Any, ...], parents: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], np.ndarray]:
+    """Run a primitive's formula on the scalar engine: the inputs as it saw them, and its result of Values.
+
+    An array-engine array among ``parents`` (data made with ``MLArray(X)``
+    needs a gradient by default) takes part through new leaf Values, its
+    stand-ins; ``handed_over`` later returns their gradients to it, and on
+    through the array engine. So the engines mix. The returned inputs are the
+    ones to record in the node, stand-ins included.
+    """
+    with collector_paused():
+        lifted = tuple(
+            to_values(x) if parent is not None and not is_values(x) else x
+            for x, parent in zip(inputs, parents, strict=True)
+        )
+        return lifted, as_values(formula(*lifted, **kwargs))
+
+
+def constant(values: np.ndarray) -> np.ndarray:
+    """New leaf Values with the numbers of ``values``: a result that must lead nowhere (no graph recorded).
+
+    The Values a formula computed still point back at their inputs, and
+    ``Value.backward`` would follow them; fresh ones cut the result loose.
+    """
+    return to_values(numbers(values))
+
+
+def handed_over(node: Node) -> list[tuple[MLArray, np.ndarray]]:
+    """Each array-engine parent of a scalar-engine operation, with the gradient its stand-ins collected.
+
+    A parent on the scalar engine is left out: ``Value.backward`` reached its
+    Values directly. Each stand-in (a recorded input, see ``forward``) is
+    reset once read, so a second ``backward`` through a retained graph hands
+    over only its own share.
+    """
+    out = []
+    for parent, stand_in in zip(node.parents, node.inputs, strict=True):
+        if parent is not None and not is_values(parent.data):
+            out.append((parent, gradients(stand_in)))
+            reset_gradients(stand_in)
+    return out
+
+
 def to_values(data: np.ndarray) -> np.ndarray:
     """New leaf ``Value`` objects holding ``data``'s numbers, in an array of the same shape."""
     out = np.empty(np.shape(data), dtype=object)
@@ -108,6 +164,11 @@ def as_values(result: Any) -> np.ndarray:
         if not isinstance(x, Value):
             flat[i] = Value(x)
     return array
+
+
+def as_numbers(data: Any) -> Any:
+    """The numbers of an array on either engine: each ``Value``'s number, or the array itself."""
+    return numbers(data) if is_values(data) else data
 
 
 def numbers(values: np.ndarray) -> np.ndarray:
@@ -181,15 +242,15 @@ def backward(values: np.ndarray, grad: np.ndarray | None) -> None:
 def each(method: str) -> Callable[[np.ndarray], np.ndarray]:
     """A forward formula that calls ``Value.<method>()`` on every element: one graph node each."""
 
-    def forward(x: np.ndarray) -> np.ndarray:
+    def formula(x: np.ndarray) -> np.ndarray:
         out = np.empty(x.shape, dtype=object)
         flat = out.reshape(-1)
         for i, v in enumerate(x.flat):
             flat[i] = getattr(v, method)()
         return out
 
-    forward.__name__ = method
-    return forward
+    formula.__name__ = method
+    return formula
 
 
 def extremum(x: np.ndarray, axis: Any, keepdims: bool, largest: bool) -> np.ndarray:

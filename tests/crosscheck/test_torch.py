@@ -654,12 +654,12 @@ def test_every_primitive_has_torch_cases() -> None:
 
 
 def outermost_primitive(out: MLArray) -> str:
-    """The primitive that made ``out``, read from its graph node (primitive, inputs, parents, kwargs).
+    """The primitive that made ``out``, read from its graph node (``Node``: primitive, inputs, parents, kwargs).
 
     A private detail, read only to prove each case is filed under the primitive it exercises.
     """
     assert out._node is not None, "the result was not recorded"
-    return out._node[0].name
+    return out._node.primitive.name
 
 
 @pytest.mark.parametrize(("name", "c"), PRIMITIVE_PARAMS)
