@@ -18,15 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LARGEST_CYCLE = 3
 LONGEST_FUNCTION = 80
 
-# Findings that other pieces of work in progress remove; empty each entry once that work is merged.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # the array package and its modules import each other (being reworked with the graph node)
-    frozenset(
-        {"smolml_core.array", "smolml_core.array.creation", "smolml_core.array.graph", "smolml_core.array.mlarray"}
-    ),
-}
-KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = set()
-
 
 def modules(root: Path) -> dict[str, Path]:
     """Every module under ``root`` (a package directory) by dotted name; a package by its own name."""
@@ -122,22 +113,13 @@ def long_functions(root: Path, limit: int = LONGEST_FUNCTION) -> dict[tuple[str,
 
 
 def test_no_import_cycle_of_more_than_three_modules() -> None:
-    large = [group for group in cycles(import_graph(ROOT / "smolml_core")) if len(group) > LARGEST_CYCLE]
-    unexpected = [sorted(group) for group in large if group not in KNOWN_CYCLES]
-    assert not unexpected, f"import cycles of more than {LARGEST_CYCLE} modules: {unexpected}"
+    large = [sorted(group) for group in cycles(import_graph(ROOT / "smolml_core")) if len(group) > LARGEST_CYCLE]
+    assert not large, f"import cycles of more than {LARGEST_CYCLE} modules: {large}"
 
 
 def test_no_function_longer_than_80_lines() -> None:
     found = long_functions(ROOT / "smolml_core")
-    unexpected = {place: length for place, length in found.items() if place not in KNOWN_LONG_FUNCTIONS}
-    assert not unexpected, f"functions longer than {LONGEST_FUNCTION} lines: {unexpected}"
-
-
-def test_the_known_findings_are_still_there() -> None:
-    """An entry of the lists above that no longer applies must go, or it would hide its return."""
-    graph = import_graph(ROOT / "smolml_core")
-    assert {group for group in cycles(graph) if len(group) > LARGEST_CYCLE} >= KNOWN_CYCLES, "empty KNOWN_CYCLES"
-    assert set(long_functions(ROOT / "smolml_core")) >= KNOWN_LONG_FUNCTIONS, "empty KNOWN_LONG_FUNCTIONS"
+    assert not found, f"functions longer than {LONGEST_FUNCTION} lines: {found}"
 
 
 # -- the checks themselves, on a package made for them ----------------------------------------
