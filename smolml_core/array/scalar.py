@@ -45,7 +45,7 @@ __all__ = [
     "collector_paused",
     "constant",
     "each",
-    "editable",
+    "change_in_place",
     "extremum",
     "forward",
     "gradients",
@@ -187,20 +187,22 @@ def assign(values: np.ndarray, new_numbers: np.ndarray) -> None:
         v.data = float(x)
 
 
-@contextmanager
-def editable(array: MLArray) -> Iterator[np.ndarray]:
-    """The numbers of ``array`` as a float array to change in place (an optimizer step), on either engine.
+def change_in_place(array: MLArray, change: Callable[..., None], *args: Any) -> None:
+    """Call ``change(numbers, *args)``, which alters ``numbers`` in place, on ``array``'s numbers, on either engine.
 
-    On the array engine that is the array's own storage. On the scalar engine
-    it is a copy, whose numbers go back into the same ``Value`` objects when the
-    block ends, so one update rule written for numpy serves both engines.
+    On the array engine ``numbers`` is the array's own storage. On the scalar
+    engine it is a copy, whose numbers then go back into the same ``Value``
+    objects, so one update rule written for numpy (an optimizer's ``step``)
+    serves both engines. A plain call, not a ``with`` block: it runs for every
+    parameter at every step.
     """
-    if not is_values(array.data):
-        yield array.data
+    data = array.data
+    if data.dtype != OBJECT:
+        change(data, *args)
         return
-    values = numbers(array.data)
-    yield values
-    assign(array.data, values)
+    values = numbers(data)
+    change(values, *args)
+    assign(data, values)
 
 
 def move(array: MLArray, engine: str) -> None:

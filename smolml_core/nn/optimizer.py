@@ -52,8 +52,7 @@ class Optimizer(Configurable):
                     continue
                 state = self.state.setdefault((object_idx, name), {"step": 0})
                 state["step"] += 1
-                with scalar.editable(param) as value:
-                    self.step(value, grad, state)
+                scalar.change_in_place(param, self.step, grad, state)
         return params
 
     def reset(self) -> None:

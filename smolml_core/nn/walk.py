@@ -33,7 +33,7 @@ names as opaque strings, so nothing else will need to change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from ..array import MLArray
@@ -53,15 +53,16 @@ __all__ = [
 ]
 
 
-def named_arrays(layer: Any, prefix: str = "") -> Iterator[tuple[str, MLArray]]:
+def named_arrays(layer: Any, prefix: str = "") -> list[tuple[str, MLArray]]:
     """Every array ``layer`` holds, as ``(prefix + name, array)``, in the order its attributes were set.
 
     Parameters, buffers and computed arrays alike; the functions below pick
-    among them.
+    among them. A list rather than a generator: every training step walks each
+    layer twice (update, then gradients reset), and a list is cheaper to make.
     """
-    for name, value in vars(layer).items():
-        if isinstance(value, MLArray):
-            yield prefix + name, value
+    if prefix:
+        return [(prefix + name, value) for name, value in vars(layer).items() if isinstance(value, MLArray)]
+    return [item for item in vars(layer).items() if isinstance(item[1], MLArray)]
 
 
 def is_parameter(array: MLArray) -> bool:
@@ -81,7 +82,8 @@ def is_computed(array: MLArray) -> bool:
 
 def named_parameters(layer: Any, prefix: str = "") -> dict[str, MLArray]:
     """The arrays the optimizer trains, by name, in walk order."""
-    return {name: array for name, array in named_arrays(layer, prefix) if is_parameter(array)}
+    # is_parameter, written out: this runs for every layer at every training step
+    return {name: array for name, array in named_arrays(layer, prefix) if array.requires_grad and array._node is None}
 
 
 def named_buffers(layer: Any, prefix: str = "") -> dict[str, MLArray]:
@@ -111,7 +113,12 @@ def find(layer: Any, name: str) -> MLArray:
 
 def pick(layer: Any, names: Iterable[str]) -> tuple[MLArray, ...]:
     """The arrays the walk calls ``names``, in that order (what an optimizer's ``update`` is handed)."""
-    return tuple(find(layer, name) for name in names)
+    arrays = []
+    for name in names:  # find, written out: an optimizer's update picks its parameters at every step
+        owner, attribute = _place(layer, name)
+        array = vars(owner).get(attribute)
+        arrays.append(array if isinstance(array, MLArray) else find(layer, name))
+    return tuple(arrays)
 
 
 def replace(layer: Any, name: str, array: MLArray) -> None:
