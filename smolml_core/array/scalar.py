@@ -197,7 +197,7 @@ def change_in_place(array: MLArray, change: Callable[..., None], *args: Any) -> 
     parameter at every step.
     """
     data = array.data
-    if data.dtype != OBJECT:
+    if data.dtype is not OBJECT:
         change(data, *args)
         return
     values = numbers(data)
