@@ -5,7 +5,9 @@ A mutant is one file of the core with one small change: ``a + b`` becomes ``a - 
 becomes ``<=``, ``1`` becomes ``0``, ``-x`` becomes ``x``, ``and`` becomes ``or``, a returned
 value becomes ``None``... The tests that cover that file (``TARGETS``) are run against it.
 If one fails, the mutant is killed; if all pass, it survived: a wrong program the suite
-accepts. The score is the share killed, over a seeded sample of every mutant of ``TARGETS``.
+accepts. The score is the share killed, over a seeded sample of every mutant of ``TARGETS``;
+the few mutants that change nothing observable, listed in ``EQUIVALENT`` with the reason, are
+set aside from it.
 
 Run from the repository root (``nox -s mutation`` does)::
 
@@ -18,8 +20,8 @@ Run from the repository root (``nox -s mutation`` does)::
 Each job works in a copy of the repository in a temporary folder, so the working tree is never
 changed; a mutant's file is written into the copy, its tests run there (``pytest -x``), and the
 file is put back. A run that outlives its time limit counts as killed (the mutant made the code
-hang). Exit status: 0 if the score reaches ``--min-score``, 1 if not, 2 if the tests fail
-without any mutant (then nothing can be measured).
+hang). Exit status: 0 if the score reaches ``--min-score``, 1 if not, 2 if nothing can be
+measured (the tests fail without any mutant, or a copy imports another SmolML than its own).
 
 Mutants are changes to the syntax tree, so the mutated file is written back by ``ast.unparse``:
 comments go, behaviour stays. Annotations, strings and f-strings (messages) are left alone.
@@ -43,7 +45,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -128,7 +130,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "g: np.ndarray, ans: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False",
         FALSE_TRUE,
     ): (VJP_KEEPDIMS),
-    (PRIMITIVES, LOG_X, "0  ->  1  in  x == 0"): "at x = 0 and at x = 1 the result is 0 either way (log 1 = 0)",
+    (PRIMITIVES, LOG_X, "0  ->  1  in  x == 0"): "at x = 0 and at x = 1 the result is 0 either way: log 1 = 0",
     (PRIMITIVES, LOG_X, "0  ->  1  in  y >= 0"): "at x = 0 the inner where already gives log 1 = 0; y < 0 is refused",
     (PRIMITIVES, LOG_X, "1.0  ->  2.0  in  np.where(x == 0, 1.0, x)"): "the outer where replaces that element by 0",
     (PRIMITIVES, "return unbroadcast(gx[..., 0, :] if x.ndim == 1 else gx, x.shape)", "1  ->  0  in  x.ndim == 1"): (
@@ -152,7 +154,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)",
         "p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))  ->  "
         "p is None and p is Ellipsis and isinstance(p, (slice, int, np.integer))",
-    ): "every index then takes np.add.at, which also scatters basic indices right (only slower)",
+    ): "every index then takes np.add.at, which scatters basic indices right too, only slower",
     (VALUE, "if self.data >= 0:", "0  ->  1  in  self.data >= 0"): (
         "on [0, 1) the sigmoid is computed as e^x / (1 + e^x) instead: the same number, up to the last bit"
     ),
@@ -322,6 +324,12 @@ def mutated(source: str, number: int) -> str:
 # -- running the tests against a mutant ---------------------------------------------------
 
 
+def stop(message: str) -> NoReturn:
+    """Exit with status 2: nothing can be measured."""
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
 def stages(file: str) -> list[tuple[str, ...]]:
     """The test files of each of ``file``'s stages (a folder's in name order, each file once in a stage)."""
     found = []
@@ -330,7 +338,7 @@ def stages(file: str) -> list[tuple[str, ...]]:
         for name in stage:
             path = ROOT / name
             if not path.exists():
-                sys.exit(f"TARGETS names tests that do not exist: {name}")
+                stop(f"TARGETS names tests that do not exist: {name}")
             tests = sorted(path.rglob("test_*.py")) if path.is_dir() else [path]
             files.update((test.relative_to(ROOT).as_posix(), None) for test in tests)
         found.append(tuple(files))
@@ -378,7 +386,7 @@ def check_imports(tree: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(tree / "plugins")])}
     imported = subprocess.run([sys.executable, "-c", probe], cwd=tree, env=env, capture_output=True, text=True)
     if imported.returncode or not all(Path(p).is_relative_to(tree) for p in imported.stdout.split()):
-        sys.exit(f"the copy's code is not the code imported:\n{imported.stdout}{imported.stderr}")
+        stop(f"the copy's code is not the code imported:\n{imported.stdout}{imported.stderr}")
 
 
 def time_limit(tests: tuple[str, ...], tree: Path) -> float:
@@ -387,7 +395,7 @@ def time_limit(tests: tuple[str, ...], tree: Path) -> float:
     status, output = run_tests(tree, tests, timeout=900)
     if status != 0:
         print(output)
-        sys.exit(f"the tests fail without any mutant, so nothing can be measured: {' '.join(tests)}")
+        stop(f"the tests fail without any mutant, so nothing can be measured: {' '.join(tests)}")
     return 3 * (time.monotonic() - start) + 30  # room for a loaded machine, not for a hang
 
 
@@ -433,6 +441,9 @@ def is_equivalent(mutant: Mutant) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A shell starts background jobs with Ctrl-C ignored, and pytest would inherit that, failing the tests that
+    # send themselves a Ctrl-C. Handled here, it is back to the default in each pytest started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     chosen, total = choose(args)
     equivalent = [m for m in chosen if is_equivalent(m)]
     to_test = [m for m in chosen if not is_equivalent(m)]
@@ -483,15 +494,16 @@ def test_all(mutants: list[Mutant], jobs: int, verbose: bool) -> dict[Mutant, st
 
 
 def report(results: dict[Mutant, str], equivalent: list[Mutant], min_score: float, seconds: float) -> int:
+    """Print the score and every survivor; the exit status: 1 if the score is below ``min_score``."""
     survivors = [m for m, result in results.items() if result == "survived"]
     killed = len(results) - len(survivors)
     timeouts = sum(result == "timeout" for result in results.values())
     score = 100.0 * killed / len(results) if results else 100.0
     print(f"\n\nkilled {killed}/{len(results)} ({score:.1f}%), {timeouts} of them by a time-out, in {seconds:.0f} s")
     if equivalent:
-        print(f"{len(equivalent)} equivalent mutants set aside (no test can tell them from the code):")
+        print(f"{len(equivalent)} more were drawn and set aside as equivalent (nothing observable changes):")
         for m in equivalent:
-            print(f"  {m.file}:{m.line}  {m.change}   ({EQUIVALENT[m.file, m.code, m.change]})")
+            print(f"  {m.file}:{m.line}  {m.change}\n      {EQUIVALENT[m.file, m.code, m.change]}")
     if survivors:
         print(f"{len(survivors)} survived:")
         for m in survivors:
