@@ -167,6 +167,13 @@ def test_sqrt_refusal_names_the_negative_element_not_a_small_one_before_it() -> 
         MLArray([0.25, -4.0, 9.0]).sqrt()
 
 
+def test_fractional_power_refusal_names_the_negative_element_not_a_small_one_before_it() -> None:
+    with pytest.raises(NumericalError, match=r"a negative number raised to a fractional power .*at index \(1,\)"):
+        MLArray([0.5, -8.0, 27.0]) ** (1 / 3)
+    with pytest.raises(NumericalError, match=r"0 raised to a negative power .*at index \(2,\)"):
+        MLArray([0.0, 2.0, 0.0]) ** MLArray([0.5, -1.0, -1.0])  # 0 ** 0.5 is fine: 0
+
+
 @on_both_engines
 def test_sqrt_between_zero_and_one(engine: str) -> None:
     value, grad = value_and_grad(lambda x: x.sqrt(), [0.25, 0.5], engine)

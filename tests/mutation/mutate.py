@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
+from equivalent import EQUIVALENT  # the mutants no test can kill, each with the reason
+
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,92 +94,6 @@ TARGETS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("tests",),
     ),
 }
-# Mutants that change nothing a user can observe, so no honest test can kill them, found by reading each survivor.
-# They are set aside: not run, not counted in the score, listed in the report. A mutant is named by its file, its
-# line as written and the change, as ``--list`` prints them; an entry the code no longer has is reported.
-PRIMITIVES, VALUE, LOSSES = "smolml_core/array/primitives.py", "smolml_core/value.py", "plugins/smolml_std/losses.py"
-FALSE_TRUE = "False  ->  True"
-VJP_KEEPDIMS = "a default keepdims only meets a full reduction's 0-d gradient, which is expanded the same either way"
-LOG_X = "log_x = np.where((x == 0) & (y >= 0), 0.0, np.log(np.where(x == 0, 1.0, x)))"
-EQUIVALENT: dict[tuple[str, str, str], str] = {
-    (PRIMITIVES, "if axis is None and g.ndim == 0:", "axis is None  ->  axis is not None"): (
-        "a fast path skipped or taken for a 0-d gradient: np.full and broadcast_to give the same numbers"
-    ),
-    (
-        PRIMITIVES,
-        "elif axis is None and not keepdims:",
-        "axis is None and not keepdims  ->  axis is None or not keepdims",
-    ): ("the only new case, axis None with keepdims, reshapes a (1, ..., 1) gradient to its own shape"),
-    (PRIMITIVES, "g = np.reshape(g, (1,) * len(shape))", "1  ->  0  in  (1,)"): (
-        "unreachable: a full reduction's gradient is 0-d, and the fast path above takes every 0-d one"
-    ),
-    (
-        PRIMITIVES,
-        "if not is_values(y) and not np.all(y):",
-        "not is_values(y) and not np.all(y)  ->  not is_values(y) or not np.all(y)",
-    ): "for Value divisors np.all(y) is a Value, always true, so nothing changes; Value division refuses 0 itself",
-    (PRIMITIVES, "lambda g, ans, x, axis=None, keepdims=False: _expand(g, x.shape, axis, keepdims),", FALSE_TRUE): (
-        VJP_KEEPDIMS
-    ),
-    (
-        PRIMITIVES,
-        "lambda g, ans, x, axis=None, keepdims=False: "
-        "_expand(g, x.shape, axis, keepdims) / _reduced_count(x.shape, axis),",
-        FALSE_TRUE,
-    ): VJP_KEEPDIMS,
-    (
-        PRIMITIVES,
-        "g: np.ndarray, ans: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False",
-        FALSE_TRUE,
-    ): (VJP_KEEPDIMS),
-    (PRIMITIVES, LOG_X, "0  ->  1  in  x == 0"): "at x = 0 and at x = 1 the result is 0 either way: log 1 = 0",
-    (PRIMITIVES, LOG_X, "0  ->  1  in  y >= 0"): "at x = 0 the inner where already gives log 1 = 0; y < 0 is refused",
-    (PRIMITIVES, LOG_X, "1.0  ->  2.0  in  np.where(x == 0, 1.0, x)"): "the outer where replaces that element by 0",
-    (PRIMITIVES, "return unbroadcast(gx[..., 0, :] if x.ndim == 1 else gx, x.shape)", "1  ->  0  in  x.ndim == 1"): (
-        "unbroadcast sums the kept axis of length 1 away, as the indexing did"
-    ),
-    (PRIMITIVES, "if not is_values(x) and np.any(np.less(x, 0)):", "0  ->  1  in  np.less(x, 0)"): (
-        "a wider pre-check only: the refusal below still looks for x < 0"
-    ),
-    (PRIMITIVES, "return np.where(x >= 0, 1 / (1 + e), e / (1 + e))", "x >= 0  ->  x > 0"): (
-        "at x = 0 both formulas give exactly 0.5"
-    ),
-    (
-        PRIMITIVES,
-        "shift = np.where(np.isfinite(shift), shift, 0.0)",
-        "0.0  ->  1.0  in  np.where(np.isfinite(shift), shift, 0.0)",
-    ): "only for a slice holding +inf or nan, whose softmax is nan and 0 whatever the shift",
-    (PRIMITIVES, "shape[axis] = 1", "1  ->  0"): "the gradient it shapes already has length 1 on that axis",
-    (PRIMITIVES, "shape[axis] = 1", "1  ->  2"): "the gradient it shapes already has length 1 on that axis",
-    (
-        PRIMITIVES,
-        "return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)",
-        "p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))  ->  "
-        "p is None and p is Ellipsis and isinstance(p, (slice, int, np.integer))",
-    ): "every index then takes np.add.at, which scatters basic indices right too, only slower",
-    (VALUE, "if self.data >= 0:", "0  ->  1  in  self.data >= 0"): (
-        "on [0, 1) the sigmoid is computed as e^x / (1 + e^x) instead: the same number, up to the last bit"
-    ),
-    (VALUE, "slope = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)", "x >= 0  ->  x > 0"): (
-        "at x = 0 both formulas give exactly 0.5"
-    ),
-    (
-        LOSSES,
-        "p = y_pred.clip(_epsilon(y_pred, epsilon), 1.0)",
-        "1.0  ->  2.0  in  y_pred.clip(_epsilon(y_pred, epsilon), 1.0)",
-    ): "probabilities are at most 1, and the gradient passes at the bound itself either way",
-    (
-        LOSSES,
-        "return where(size <= delta, 0.5 * diff * diff, delta * size - 0.5 * delta * delta).mean()",
-        "size <= delta  ->  size < delta",
-    ): "at |d| = delta both pieces give delta^2 / 2 with slope delta, exactly",
-    (
-        "plugins/smolml_std/activation.py",
-        "negative_part = where(x > 0, 0.0, x)",
-        "0.0  ->  1.0  in  where(x > 0, 0.0, x)",
-    ): ("a stand-in for inputs > 0 that the outer where never uses; e^1 cannot overflow either"),
-}
-
 PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "-m", "not slow and not crosscheck and not installed")
 NOT_COPIED = (".git", ".nox", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", ".hypothesis", ".benchmarks")
 
