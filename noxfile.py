@@ -1,7 +1,8 @@
 """Development tasks: ``nox -s tests lint`` is the README's test command; CI adds ``extras`` and ``readme``.
 
 Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
-marked slow), crosscheck (against PyTorch), bench (speed and memory figures), extras (the
+marked slow), crosscheck (against PyTorch), bench (speed and memory figures), mutation (how
+many small wrong versions of the numerical core the tests catch; slow), extras (the
 smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
 readme (the README's first command in a fresh environment).
 """
@@ -68,6 +69,20 @@ def bench(session: nox.Session) -> None:
     with_torch = any(arg in ("--torch", "--torch=require", "--torch=auto") for arg in session.posargs)
     session.install("-e", ".[test]", MICROGRAD, *([TORCH] if with_torch else []))
     session.run("python", "tests/benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of the numerical core: fails unless the tests catch 95% of a sample of wrong versions.
+
+    Runs tests/mutation/mutate.py (several minutes): 276 mutants drawn with a fixed seed from every
+    small change to the files in its TARGETS (the primitives, ``Value``, std's optimizers, losses and
+    activations), each tested against the tests that cover its file, in a copy of the repository.
+    It prints the score and every survivor. Arguments after ``--`` go to it: ``-- --all``,
+    ``-- --sample 50 --seed 3``, ``-- --jobs 1``, ``-- --list``. See docs/verification.md.
+    """
+    session.install("-e", ".[test]")
+    session.run("python", "tests/mutation/mutate.py", *session.posargs)
 
 
 @nox.session
