@@ -257,7 +257,8 @@ def test_primitive_keyword_defaults_of_the_forward_and_its_vjps(name: str, input
     same(primitive.forward(*inputs), ans)
     g = np.random.default_rng(12).normal(size=np.shape(ans))
     for vjp in primitive.vjps:
-        same(vjp(g, ans, *inputs), vjp(g, ans, *inputs, **given))
+        if callable(vjp):  # not an argument declared CONSTANT
+            same(vjp(g, ans, *inputs), vjp(g, ans, *inputs, **given))
 
 
 # -- reductions, clip and where at the shapes and points the generated cases skip -----------------------------
