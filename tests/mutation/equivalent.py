@@ -30,11 +30,6 @@ PRIMITIVES = [  # (line, change, why)
     ("g = np.reshape(g, (1,) * len(shape))", "1  ->  0  in  (1,)", DEAD),
     ("g = np.reshape(g, (1,) * len(shape))", "1  ->  2  in  (1,)", DEAD),
     ("g = np.reshape(g, (1,) * len(shape))", "(1,) * len(shape)  ->  (1,) / len(shape)", DEAD),
-    (
-        "if not is_values(y) and not np.all(y):",
-        "not is_values(y) and not np.all(y)  ->  not is_values(y) or not np.all(y)",
-        "for Value divisors np.all(y) is a Value, always true: nothing changes (Value division refuses 0 itself)",
-    ),
     ("if np.any(np.less(x, 0)):", "0  ->  1  in  np.less(x, 0)", PRE_CHECK),
     (
         "local = np.where(root_of_zero, 0.0, local)",
@@ -53,8 +48,6 @@ PRIMITIVES = [  # (line, change, why)
         "1  ->  0  in  x.ndim == 1",
         "unbroadcast sums the kept axis of length 1 away, as the indexing did",
     ),
-    ("if not is_values(x) and not np.all(np.greater(x, 0)):", "0  ->  1  in  np.greater(x, 0)", PRE_CHECK),
-    ("if not is_values(x) and np.any(np.less(x, 0)):", "0  ->  1  in  np.less(x, 0)", PRE_CHECK),
     ("return np.where(x >= 0, 1 / (1 + e), e / (1 + e))", "x >= 0  ->  x > 0", AT_ZERO),
     (
         "lambda g, ans, x, axis=None, keepdims=False: _expand(g, x.shape, axis, keepdims),",
