@@ -138,6 +138,24 @@ def test_value_power_values_and_gradients(x: float, y: float, expected: float) -
 
 
 @on_both_engines
+@pytest.mark.parametrize(("power", "slope"), [(1.0, 1.0), (2.0, 0.0), (1.5, 0.0)])
+def test_power_at_a_zero_base_from_one_up_has_a_finite_slope(engine: str, power: float, slope: float) -> None:
+    """d(x^y)/dx = y x^(y-1) at x = 0: 1 for y = 1, 0 above; only 0 < y < 1 gives an infinite slope (refused)."""
+    value, grad = value_and_grad(lambda x: x**power, [0.0], engine)
+    assert value.tolist() == [0.0] and grad.tolist() == [slope]
+    exponent = Value(power)
+    out = Value(0.0) ** exponent
+    out.backward()
+    assert exponent.grad == 0.0  # x^y ln x, taken as 0 at x = 0
+
+
+@on_both_engines
+def test_power_just_below_one_at_a_zero_base_refuses_the_gradient(engine: str) -> None:
+    with pytest.raises(NumericalError, match="infinite at x = 0"):
+        value_and_grad(lambda x: x**0.999, [0.0], engine)
+
+
+@on_both_engines
 def test_abs_at_zero_has_slope_zero(engine: str) -> None:
     value, grad = value_and_grad(lambda x: x.abs(), [0.0, -0.0, 0.5, -0.5], engine)
     assert value.tolist() == [0.0, 0.0, 0.5, 0.5]

@@ -6,7 +6,7 @@ becomes ``<=``, ``1`` becomes ``0``, ``-x`` becomes ``x``, ``and`` becomes ``or`
 value becomes ``None``... The tests that cover that file (``TARGETS``) are run against it.
 If one fails, the mutant is killed; if all pass, it survived: a wrong program the suite
 accepts. The score is the share killed, over a seeded sample of every mutant of ``TARGETS``;
-the few mutants that change nothing observable, listed in ``EQUIVALENT`` with the reason, are
+the few mutants that change nothing observable, listed with the reason in equivalent.py, are
 set aside from it.
 
 Run from the repository root (``nox -s mutation`` does)::
