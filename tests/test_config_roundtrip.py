@@ -58,6 +58,7 @@ CHOSEN: dict[tuple[str, str], dict[str, Any]] = {
         "weight_initializer": {"type": "random_uniform", "limit": 0.3},
         "dtype": "float32",
     },
+    ("layer", "reshape"): {"shape": [3, 1]},
     ("callback", "early_stopping"): {"monitor": "loss", "mode": "max", "min_delta": 0.01},
     ("callback", "csv_logger"): {"path": "log.csv"},
     ("schedule", "cosine"): {"min_lr": 0.001},
