@@ -49,8 +49,8 @@ class Reshape(Layer):
 
     def __init__(self, shape: list[int]) -> None:
         self.shape = _target_shape(shape)
-        if -1 not in self.shape:
-            self.input_size = math.prod(self.shape)
+        self.input_size = None if -1 in self.shape else math.prod(self.shape)
+        """How many values each sample of its input holds, when ``shape`` says it (no -1); else None."""
 
     def forward(self, X: MLArray) -> MLArray:
         if X.ndim == 0:
