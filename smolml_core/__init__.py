@@ -35,6 +35,7 @@ from .errors import (
     SmolMLError,
     TrainingError,
     UnknownComponentError,
+    UnusedParameterWarning,
 )
 from .nn import (
     Callback,
@@ -126,6 +127,7 @@ __all__ = [
     "DuplicateComponentError",
     "PluginError",
     "PluginWarning",
+    "UnusedParameterWarning",
     "ShapeError",
     "GraphError",
     "ModelFileError",
