@@ -4,7 +4,7 @@ from .callbacks import Callback, EarlyStopping
 from .checkpoint import Checkpoint
 from .history import History
 from .initializer import WeightInitializer, fans
-from .layer import Layer
+from .layer import Layer, Shape
 from .mode import is_training, training_mode
 from .network import NeuralNetwork
 from .optimizer import Optimizer
@@ -21,6 +21,7 @@ __all__ = [
     "Optimizer",
     "Schedule",
     "ScoredStep",
+    "Shape",
     "WeightInitializer",
     "fans",
     "is_training",
