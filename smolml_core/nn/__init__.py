@@ -9,6 +9,7 @@ from .mode import is_training, training_mode
 from .network import NeuralNetwork
 from .optimizer import Optimizer
 from .schedules import Schedule
+from .stacking import build_layer, build_layers
 from .training import ScoredStep, train_step
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "ScoredStep",
     "Shape",
     "WeightInitializer",
+    "build_layer",
+    "build_layers",
     "fans",
     "is_training",
     "train_step",
