@@ -121,6 +121,9 @@ DEFAULT_LOSS_SETUP = ("sigmoid", 1, lambda rng, n, w: rng.uniform(0.05, 0.95, si
 # around follow a dense layer, so that the step has something to train.
 LAYER_STACKS: dict[str, Callable[[int, int], list[Any]]] = {
     "dense": lambda i, o: [dense(i, o)],
+    "sequential": lambda i, o: [{"type": "sequential", "layers": [dense(i, o), {"type": "dense", "output_size": o}]}],
+    # a projected skip (i -> o), then a plain one (o -> o)
+    "residual": lambda i, o: [{"type": "residual", "layer": dense(i, o)}, {"type": "residual", "layer": dense(o, o)}],
     "flatten": lambda i, o: [dense(i, o), "flatten"],
     "reshape": lambda i, o: [dense(i, o), {"type": "reshape", "shape": [o, 1]}, "flatten"],
 }

@@ -64,6 +64,10 @@ LAYER_EXTRAS: dict[str, dict[str, Any]] = {
 # Layers that are not dense-shaped, given as the layers that go between the hidden and the output
 # layer; each keeps the hidden layer's width of 4.
 LAYERS_BETWEEN: dict[str, list[Any]] = {
+    "sequential": [
+        {"type": "sequential", "layers": [{"type": "dense", "output_size": 4, "activation_function": "tanh"}]}
+    ],
+    "residual": [{"type": "residual", "layer": {"type": "dense", "output_size": 4, "activation_function": "tanh"}}],
     "flatten": ["flatten"],
     "reshape": [{"type": "reshape", "shape": [2, 2]}, "flatten"],
 }
