@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from smolml_core import (
     ShapeError,
     UnusedParameterWarning,
     build_network,
+    load_config,
     load_network,
     reference,
     resolve,
@@ -259,6 +262,16 @@ def test_a_network_names_the_path_into_a_block(place: int, table: dict[str, Any]
     config["layers"][1] = {"type": "residual", "layer": inner}
     with pytest.raises(InputMismatch, match=rf"^layers\[1\]\.layer\.{message}; set input_size = 8$"):
         build_network(config)
+
+
+def test_the_residual_digits_example_gives_only_the_first_width() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "digits_residual.toml"
+    assert json.dumps(load_config(example)["network"]).count('"input_size"') == 1
+    network = build_network(example)
+    blocks = network.layers[1:3]
+    assert all(isinstance(block, Residual) and block.projection is None for block in blocks)
+    assert [layer.input_size for block in blocks for layer in block.layer.layers] == [128, 16, 128, 16]
+    assert network.layers[3].input_size == 128
 
 
 def test_training_changes_every_nested_parameter_and_warns_of_none() -> None:
