@@ -36,6 +36,7 @@ from .errors import (
     SmolMLError,
     TrainingError,
     UnknownComponentError,
+    UnusedParameterWarning,
 )
 from .nn import (
     Callback,
@@ -134,6 +135,7 @@ __all__ = [
     "DuplicateComponentError",
     "PluginError",
     "PluginWarning",
+    "UnusedParameterWarning",
     "ShapeError",
     "GraphError",
     "ModelFileError",

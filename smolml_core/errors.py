@@ -24,6 +24,7 @@ __all__ = [
     "SmolMLError",
     "TrainingError",
     "UnknownComponentError",
+    "UnusedParameterWarning",
 ]
 
 
@@ -117,6 +118,15 @@ class PluginError(SmolMLError):
 
 class PluginWarning(UserWarning):
     """A plugin could not be loaded and was left out; the other plugins work. Strict mode raises instead."""
+
+
+class UnusedParameterWarning(UserWarning):
+    """A parameter received no gradient in a network's first training step, so it is not being trained.
+
+    Given once per network. A layer whose parameters may go unused on purpose
+    says so with its ``allow_unused`` class attribute; anyone else can filter
+    this category with ``warnings.filterwarnings``.
+    """
 
 
 class ShapeError(SmolMLError, ValueError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..array import MLArray
 from ..errors import SmolMLError
@@ -29,14 +29,32 @@ class Layer(Configurable):
     constructor arguments are recorded automatically, so the registry can
     rebuild it from ``{"type": name, **get_config()}``.
 
+    A layer may hold other layers: as attributes (``self.inner =
+    DenseLayer(8, 8)``), or in lists, tuples and dicts (string keys) of layers
+    or arrays, at any depth. Their arrays are the layer's too, named by their
+    path: ``inner.weights``, ``blocks.0.biases``, ``heads.cls.weights``.
+
     The arrays are found by one walk over the attributes
-    (``smolml_core.nn.walk``), in the order they were set, and named after
-    them. An array made directly that requires a gradient (``zeros``,
-    ``randn``, an initializer) is a *parameter*: ``named_parameters()``, which
-    the optimizer trains. An array made with ``requires_grad=False`` is a
-    *buffer*: ``named_buffers()``, kept and saved but not trained (running
-    statistics). The same walk names the arrays for the optimizer's state,
-    for saving and loading, for ``get_weights`` and for engine switching.
+    (``smolml_core.nn.walk``), in the order they were set. An array made
+    directly that requires a gradient (``zeros``, ``randn``, an initializer)
+    is a *parameter*: ``named_parameters()``, which the optimizer trains. An
+    array made with ``requires_grad=False`` is a *buffer*:
+    ``named_buffers()``, kept and saved but not trained (running statistics).
+    The same walk names the arrays for the optimizer's state, for saving and
+    loading, for ``get_weights`` and for engine switching. An array held
+    where the walk does not look (in a set, in an object that is not a layer,
+    a numpy array where an ``MLArray`` was meant) would never be trained, so
+    ``NeuralNetwork`` refuses such a layer, naming the attribute.
+    """
+
+    allow_unused: ClassVar[bool | tuple[str, ...]] = ()
+    """Parameters that may receive no gradient without a warning: their names, or True for all.
+
+    After a network's first training step, a parameter the loss does not depend
+    on gives an ``UnusedParameterWarning``, since it will never be trained. A
+    layer that leaves some parameters out on purpose (a branch taken only
+    sometimes) names them here, as ``named_parameters()`` does; True covers
+    every parameter of the layer and of its sub-layers.
     """
 
     def forward(self, X: MLArray) -> MLArray:

@@ -23,7 +23,7 @@ from .saving import file_format
 from .stacking import check_widths
 from .summary import describe_network
 from .training import fit, measure
-from .walk import is_computed, layer_prefix, named_arrays, named_parameters
+from .walk import HOW_TO_EXPOSE, hidden_arrays, is_computed, layer_prefix, named_arrays, named_parameters
 
 __all__ = ["NeuralNetwork"]
 
@@ -58,7 +58,7 @@ class NeuralNetwork:
                     "use smolml_core.build_network",
                     path=("layers", f"[{i}]"),
                 )
-            _check_parameters_are_leaves(layer, i)
+            _check_arrays(layer, i)
         check_widths(layers)
         self.layers: list[Layer] = list(layers)
         self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve(
@@ -71,6 +71,7 @@ class NeuralNetwork:
         """What the last ``train`` call logged (the ``History`` it returned)."""
         self.stop_training = False
         """Set to True (from a callback) to end training after the current epoch."""
+        self._unused_checked = False  # the first training step looks for parameters that got no gradient
         if engine is not None:
             self.set_engine(engine)
 
@@ -334,16 +335,25 @@ class NeuralNetwork:
         return describe_network(self)
 
 
-def _check_parameters_are_leaves(layer: Any, index: int) -> None:
-    """A computed array stored as an attribute would silently go untrained: say so."""
+def _check_arrays(layer: Any, index: int) -> None:
+    """An array stored where it cannot be trained would silently stay as it is: refuse the layer, naming it."""
+    owner = type(layer).__name__
     for name, value in named_arrays(layer):
         if is_computed(value):
             raise ConfigError(
-                f"{type(layer).__name__}.{name} was computed from other arrays, so it cannot be trained "
+                f"{owner}.{name} was computed from other arrays, so it cannot be trained "
                 "as a parameter; create it directly (MLArray(...), zeros, ones, randn or an initializer) "
                 "or store value.detach()",
                 path=("layers", f"[{index}]"),
             )
+    hidden = hidden_arrays(layer)
+    if hidden:
+        where, why = hidden[0]
+        raise ConfigError(
+            f"{owner}.{where} is {why}: its arrays would never be trained or saved. {HOW_TO_EXPOSE[0].upper()}"
+            f"{HOW_TO_EXPOSE[1:]}",
+            path=("layers", f"[{index}]"),
+        )
 
 
 def _layer_name(layer: Layer) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..array import scalar
 from ..errors import SmolMLError
 from ..registry import reference
-from .walk import named_parameters
+from .walk import children, named_parameters
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -16,16 +16,18 @@ __all__ = ["describe_network", "format_bytes"]
 
 
 def describe_network(network: NeuralNetwork) -> str:
-    """A table of the architecture, like the tutorial's, sized to its content."""
+    """A table of the architecture, like the tutorial's, sized to its content.
+
+    A layer made of layers is followed by its sub-layers, indented and named
+    by their place in it (``layers.0``, ``inner``); its own row counts them all.
+    """
     rows = [("#", "layer", "details", "parameters", "memory")]
     total_bytes = 0
     for i, layer in enumerate(network.layers):
-        params = named_parameters(layer)
-        nbytes = sum(_nbytes(p) for p in params.values())
+        row, nbytes = _row(str(i), type(layer).__name__, layer)
+        rows.append(row)
         total_bytes += nbytes
-        count = sum(p.size() for p in params.values())
-        details = layer.summary() if hasattr(layer, "summary") else ""
-        rows.append((str(i), type(layer).__name__, details, f"{count:,}", format_bytes(nbytes)))
+        rows.extend(_sub_rows(layer, 1, {id(layer)}))
     widths = [max(len(row[c]) for row in rows) for c in range(5)]
     align = ["<", "<", "<", ">", ">"]
     lines = [
@@ -46,6 +48,27 @@ def describe_network(network: NeuralNetwork) -> str:
             *(["Engine: scalar (every parameter a Value)"] if network.engine == "scalar" else []),
         ]
     )
+
+
+def _row(index: str, label: str, layer: Any) -> tuple[tuple[str, str, str, str, str], int]:
+    """One line of the table for ``layer`` (its sub-layers' parameters counted in), and the bytes they hold."""
+    params = named_parameters(layer)
+    nbytes = sum(_nbytes(p) for p in params.values())
+    count = sum(p.size() for p in params.values())
+    details = layer.summary() if hasattr(layer, "summary") else ""
+    return (index, label, details, f"{count:,}", format_bytes(nbytes)), nbytes
+
+
+def _sub_rows(layer: Any, depth: int, seen: set[int]) -> list[tuple[str, str, str, str, str]]:
+    """The rows of ``layer``'s sub-layers and theirs, each indented one step deeper than its parent."""
+    rows = []
+    for name, sub in children(layer):
+        if id(sub) in seen:  # shared, or pointing back at a parent: shown once
+            continue
+        seen.add(id(sub))
+        rows.append(_row("", f"{'  ' * depth}{name}: {type(sub).__name__}", sub)[0])
+        rows.extend(_sub_rows(sub, depth + 1, seen))
+    return rows
 
 
 def _nbytes(param: Any) -> int:

@@ -36,6 +36,7 @@ from .mode import training_mode
 from .options import TrainingOptions
 from .progress import ProgressBar, wants_progress_bar
 from .schedules import resolve_schedule, scheduled_rate
+from .unused import warn_unused_parameters
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -92,6 +93,9 @@ def train_step(
     if before_update is not None:
         before_update(ScoredStep(value, y_pred, y, outputs))
     loss.backward()
+    if not network.__dict__.get("_unused_checked", False):
+        network._unused_checked = True
+        warn_unused_parameters(network)
     for index, layer in enumerate(network.layers):
         layer.update(network.optimizer, index)
     for layer in network.layers:

@@ -25,7 +25,7 @@ import smolml_core.testing.domains as domains
 from ..array import MLArray
 from ..errors import ShapeError
 from ..nn import Optimizer, training_mode
-from ..nn.walk import named_buffers, named_parameters, replace
+from ..nn.walk import HOW_TO_EXPOSE, hidden_arrays, named_buffers, named_parameters, replace
 from ..registry import reference, resolve
 from ..registry.kinds import TABLE, base_class, row
 from ..rng import set_seed
@@ -191,6 +191,11 @@ def _layer_sanity(subject: Subject) -> None:
     set_seed(domains.SEED)
     layer = subject.build()
     _instance_of(layer, subject.kind)
+    for where, why in hidden_arrays(layer):
+        raise Problem(
+            f"its {where} is {why}: the walk over its arrays cannot see it, so it is never trained or saved",
+            HOW_TO_EXPOSE,
+        )
     X = domains.layer_input(input_width(layer, subject.params) or domains.DEFAULT_WIDTH)
     for training in (False, True):
         out = _forward(layer, MLArray(X), training)
@@ -329,10 +334,10 @@ def _copy_parameters(original: Any, rebuilt: Any) -> None:
         mine, theirs = walk(original), walk(rebuilt)
         shapes = {name: p.shape for name, p in mine.items()}
         rebuilt_shapes = {name: p.shape for name, p in theirs.items()}
-        if shapes != rebuilt_shapes:
+        if list(shapes.items()) != list(rebuilt_shapes.items()):  # the same names in the same order, as files need
             raise Problem(
                 f"built again by name it has the {which} {rebuilt_shapes}, not {shapes}",
-                f"get_config() must return the constructor arguments that decide the {which}' shapes",
+                f"get_config() must return the constructor arguments that decide the {which}' names, order and shapes",
             )
         for name, array in mine.items():
             theirs[name].assign(array.numpy())

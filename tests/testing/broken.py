@@ -207,6 +207,50 @@ class NeedsSize(Layer):
         return X + self.b
 
 
+class ScaledBlock(Layer):
+    """A layer made of layers: scale, then detached bias, then scale; the bias inside is the broken part."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.steps = [Scale(size, 0.5), DetachedBias(size)]
+        self.last = {"scale": Scale(size, 2.0)}
+
+    def forward(self, X: MLArray) -> MLArray:
+        """last.scale(steps[1](steps[0](X)))."""
+        for step in self.steps:
+            X = step(X)
+        return self.last["scale"](X)
+
+
+class SetHidden(Scale):
+    """Scale that also keeps a learned offset in a set, where the walk over its arrays cannot see it."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.extra = {zeros(1, size)}
+
+    def forward(self, X: MLArray) -> MLArray:
+        """X * gamma + the offset in the set."""
+        (offset,) = self.extra
+        return super().forward(X) + offset
+
+
+class Renaming(Layer):
+    """Keeps its sub-layer under a name that changes from one build to the next."""
+
+    _builds = 0
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        Renaming._builds += 1
+        setattr(self, f"part{Renaming._builds}", Scale(size))
+
+    def forward(self, X: MLArray) -> MLArray:
+        """The sub-layer applied to X."""
+        (part,) = (value for key, value in vars(self).items() if key.startswith("part"))
+        return part(X)
+
+
 # -- the plugin --------------------------------------------------------------------------
 
 
@@ -255,6 +299,9 @@ def smolml_register_layers(register: Any) -> None:
     register("numpy_dropout", NumpyDropout)
     register("seeded_dropout", SeededDropout)
     register("needs_size", NeedsSize)
+    register("scaled_block", ScaledBlock, example={"size": 3})
+    register("set_hidden", SetHidden, example={"size": 3})
+    register("renaming", Renaming, example={"size": 3})
 
 
 PLUGIN = plugin_module(

@@ -116,6 +116,33 @@ def test_an_initializer_that_ignores_its_rng_is_caught() -> None:
     passes_all_but("initializer", "rng_ignoring", {"determinism"})
 
 
+def test_every_nested_parameter_gets_a_gradient_check_named_by_its_path() -> None:
+    message = failure(check_component_gradients, "layer", "scaled_block")
+    assert (
+        "layer 'scaled_block' from plugin 'broken' failed the kit's 'gradients[array]' check: on the array engine, "
+        "in eval mode, the gradient with respect to its parameter 'steps.1.bias' (shape (1, 3)) disagrees with "
+        "finite differences"
+    ) in message
+    passes_all_but("layer", "scaled_block", {"gradients[array]", "gradients[scalar]"})
+
+
+def test_a_layer_that_hides_an_array_from_the_walk_is_caught_with_how_to_expose_it() -> None:
+    message = failure(check_sanity, "layer", "set_hidden")
+    assert message == (
+        "layer 'set_hidden' from plugin 'broken' failed the kit's 'sanity' check: its extra is a set, whose items "
+        "have no order and so no names: the walk over its arrays cannot see it, so it is never trained or saved\n"
+        "To fix it: keep arrays as MLArray attributes of the layer, or in lists, tuples or dicts (with string keys) "
+        "of MLArrays or layers; an array that is not to be trained is MLArray(..., requires_grad=False), which is "
+        "saved."
+    )
+
+
+def test_names_that_change_between_builds_are_caught() -> None:
+    message = failure(check_rebuild, "layer", "renaming")
+    assert "failed the kit's 'rebuild' check: built again by name it has the parameters {'part" in message
+    assert "get_config() must return the constructor arguments that decide the parameters' names" in message
+
+
 def test_a_layer_whose_config_cannot_rebuild_it_is_caught() -> None:
     message = failure(check_rebuild, "layer", "unrebuildable_scale")
     assert message.startswith(

@@ -118,7 +118,7 @@ def test_the_fixture_runs_kit_cases_from_a_test_file(pytester: pytest.Pytester) 
             "*test_one_component PASSED*",
         ]
     )
-    result.assert_outcomes(passed=5, failed=2, skipped=2)
+    result.assert_outcomes(passed=8, failed=2, skipped=2)
 
 
 def test_pytest_finds_the_plugin_through_its_entry_point() -> None:
