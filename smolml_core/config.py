@@ -12,6 +12,11 @@ registered name or a table with ``type`` plus that component's parameters::
 ``engine`` is optional: ``"array"`` (numpy, the default) or ``"scalar"`` (every
 weight a ``Value``, for following gradients by hand).
 
+A layer may leave out what its input determines, a dense layer's ``input_size``:
+it is taken from the previous layer's output, and the first layer's from
+``input_shape`` when that is given (``smolml train`` gives the data's). Layers
+that do not fit the one before are refused here, not at the first forward pass.
+
 Every error names the place in the config, such as ``layers[1].activation_function``,
 and, for a config file, the file. Parameters are checked against their
 annotations (a string where a whole number belongs is refused before the
@@ -30,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SmolMLError
-from .nn import NeuralNetwork
+from .nn import NeuralNetwork, Shape, build_layers
 from .registry import resolve
 from .rng import get_rng
 from .wording import did_you_mean
@@ -46,7 +51,10 @@ _NETWORK_KEYS = ("layers", "loss_function", "optimizer", "engine")
 
 
 def build_network(
-    config: Mapping[str, Any] | str | os.PathLike[str], *, network_class: type[NeuralNetwork] = NeuralNetwork
+    config: Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    input_shape: Shape | None = None,
+    network_class: type[NeuralNetwork] = NeuralNetwork,
 ) -> NeuralNetwork:
     """A new, freshly initialised network from a config dict or a ``.toml``/``.json`` file.
 
@@ -56,27 +64,31 @@ def build_network(
     state is put back before the error is raised. ``network_class`` builds a
     subclass of ``NeuralNetwork`` instead (``MyNetwork.load`` does that); it is
     called as ``NeuralNetwork`` is, with the layers, loss, optimizer and engine.
+    ``input_shape`` is the shape of one sample of the input, ``(n_features,)``:
+    the first layer may then leave out its ``input_size``, and is checked against it.
     """
     if isinstance(config, (str, os.PathLike)):
-        return _build_from_file(config, network_class)
+        return _build_from_file(config, input_shape, network_class)
     rng = get_rng()
     state = rng.bit_generator.state
     try:
-        return _build(config, network_class)
+        return _build(config, input_shape, network_class)
     except BaseException:
         rng.bit_generator.state = state  # layers built before the mistake drew their weights: undo that
         raise
 
 
-def _build_from_file(path: str | os.PathLike[str], network_class: type[NeuralNetwork]) -> NeuralNetwork:
+def _build_from_file(
+    path: str | os.PathLike[str], input_shape: Shape | None, network_class: type[NeuralNetwork]
+) -> NeuralNetwork:
     data = load_config(path)
     try:
         if "network" not in data:
-            return build_network(data, network_class=network_class)
+            return build_network(data, input_shape=input_shape, network_class=network_class)
         try:
             if not isinstance(data["network"], Mapping):
                 raise ConfigError("must be a table holding the network's layers, loss_function, ...")
-            return build_network(data["network"], network_class=network_class)
+            return build_network(data["network"], input_shape=input_shape, network_class=network_class)
         except SmolMLError as exc:
             exc.at("network")
             raise
@@ -85,7 +97,7 @@ def _build_from_file(path: str | os.PathLike[str], network_class: type[NeuralNet
         raise
 
 
-def _build(config: Mapping[str, Any], network_class: type[NeuralNetwork]) -> NeuralNetwork:
+def _build(config: Mapping[str, Any], input_shape: Shape | None, network_class: type[NeuralNetwork]) -> NeuralNetwork:
     if not (isinstance(network_class, type) and issubclass(network_class, NeuralNetwork)):
         raise TypeError(f"network_class must be NeuralNetwork or a subclass of it, not {network_class!r}")
     if not isinstance(config, Mapping):
@@ -104,12 +116,7 @@ def _build(config: Mapping[str, Any], network_class: type[NeuralNetwork]) -> Neu
     if isinstance(specs, (str, Mapping)) or not isinstance(specs, (list, tuple)) or not specs:
         raise ConfigError("must be a non-empty list of layer tables", path=("layers",))
 
-    layers = []
-    for i, spec in enumerate(specs):
-        try:
-            layers.append(resolve("layer", spec))
-        except SmolMLError as exc:
-            raise exc.at(f"layers[{i}]") from exc.__cause__
+    layers, _ = build_layers(specs, None if input_shape is None else tuple(input_shape))
     loss = resolve("loss", config["loss_function"], param="loss_function")
     optimizer = resolve("optimizer", config.get("optimizer", "sgd"), param="optimizer")
     if network_class.__init__ is NeuralNetwork.__init__:  # its constructor is NeuralNetwork's: errors are the config's

@@ -9,11 +9,13 @@ unknown activation 'rleu'`` instead of a bare ``KeyError`` from deep inside.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 __all__ = [
     "ConfigError",
     "DuplicateComponentError",
     "GraphError",
+    "InputMismatch",
     "ModelFileError",
     "NumericalError",
     "PluginError",
@@ -61,6 +63,40 @@ class SmolMLError(Exception):
 
 class ConfigError(SmolMLError, ValueError):
     """A network description or a component's parameters are not valid."""
+
+
+class InputMismatch(ConfigError):
+    """A layer does not fit its input: its ``parameter`` is ``expected``, but the input gives ``actual``.
+
+    Raised by a layer's ``output_shape`` when a width does not fit. Whoever
+    knows where the input comes from says so with ``came_from``: the network
+    names the previous layer (``layers[1].input_size: is 8, but layer 0
+    outputs 16; set input_size = 16``), ``smolml train`` the data.
+    """
+
+    def __init__(self, parameter: str, expected: Any, actual: Any) -> None:
+        self.parameter = parameter
+        self.expected = expected
+        self.actual = actual
+        self.source: str | None = None
+        """Where the input came from, as a clause (``layer 0 outputs 16``); None until someone says."""
+        super().__init__(self._describe(), path=(parameter,))
+
+    def came_from(self, source: str) -> InputMismatch:
+        """Say where the input came from (``"layer 0 outputs 16"``), unless that is said already. Returns the error.
+
+        The first to say it is the nearest to the layer, so it is kept: a layer
+        inside a stack is fed by its sibling, not by what feeds the stack.
+        """
+        if self.source is None:
+            self.source = source
+            self.message = self._describe()
+            self.args = (str(self),)
+        return self
+
+    def _describe(self) -> str:
+        source = self.source or f"the input has {self.actual}"
+        return f"is {self.expected}, but {source}; set {self.parameter} = {self.actual}"
 
 
 class UnknownComponentError(ConfigError, LookupError):

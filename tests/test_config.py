@@ -86,7 +86,7 @@ def test_optimizer_is_optional() -> None:
         ),
         (lambda c: c.pop("loss_function"), ConfigError, r"^loss_function: a network config needs 'loss_function'"),
         (lambda c: c.update(layers=[]), ConfigError, r"^layers: must be a non-empty list"),
-        (lambda c: c["layers"].append("dense"), ConfigError, r"^layers\[2\]: layer 'dense' needs 'input_size'"),
+        (lambda c: c["layers"].append("dense"), ConfigError, r"^layers\[2\]: layer 'dense' needs 'output_size'$"),
     ],
 )
 def test_errors_name_the_path(change, error, message) -> None:
@@ -197,6 +197,11 @@ VALIDATION_ERRORS = [
     (lambda c: c["layers"][0].update(dtype=32), r"^layers\[0\]\.dtype: must be a string \(str\), got 32 \(int\)$"),
     # missing required parameters
     (lambda c: c["layers"][1].pop("output_size"), r"^layers\[1\]: layer 'dense' needs 'output_size'$"),
+    # widths that do not fit
+    (
+        lambda c: c["layers"][2].update(input_size=5),
+        r"^layers\[2\]\.input_size: is 5, but layer 1 outputs 4; set input_size = 4$",
+    ),
     # out of range
     (lambda c: c["layers"][2].update(output_size=0), r"^layers\[2\]\.output_size: must be a whole number >= 1, got 0$"),
     (lambda c: c["layers"][1].update(input_size=-8), r"^layers\[1\]\.input_size: must be a whole number >= 1, got -8$"),
@@ -243,6 +248,7 @@ def weights_of(net) -> list:
         pytest.param(lambda c: c["layers"][2].update(output_size="1"), id="layer-2-wrong-type"),
         pytest.param(lambda c: c["layers"][2].update(output_size=-1), id="layer-2-constructor-refuses"),
         pytest.param(lambda c: c["layers"][2].update(weight_initializer="xavier"), id="inside-layer-2"),
+        pytest.param(lambda c: c["layers"][2].update(input_size=5), id="layer-2-does-not-fit-layer-1"),
         pytest.param(lambda c: c.update(loss_function="hubber"), id="loss-after-every-layer"),
         pytest.param(lambda c: c.update(engine="scalr"), id="engine-in-NeuralNetwork"),
         pytest.param(

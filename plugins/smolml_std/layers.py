@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from smolml_core import ConfigError, Layer, MLArray, ShapeError, reference, resolve, validation, zeros
+from smolml_core import (
+    ConfigError,
+    InputMismatch,
+    Layer,
+    MLArray,
+    Shape,
+    ShapeError,
+    reference,
+    resolve,
+    validation,
+    zeros,
+)
 
 from .activation import linear
 from .initializers import XavierUniform
@@ -45,6 +56,16 @@ class DenseLayer(Layer):
             )
         z = input_data @ self.weights + self.biases
         return self.activation_function(z)
+
+    def output_shape(self, input_shape: Shape | None) -> Shape | None:
+        """``(..., output_size)`` for input ``(..., input_size)``; ``(output_size,)`` when the input is not known."""
+        if input_shape is None:
+            return (self.output_size,)
+        if not input_shape:
+            raise ShapeError(f"expected {self.input_size} features per sample, got samples of shape ()")
+        if input_shape[-1] != self.input_size:
+            raise InputMismatch("input_size", self.input_size, input_shape[-1])
+        return (*input_shape[:-1], self.output_size)
 
     def summary(self) -> str:
         try:

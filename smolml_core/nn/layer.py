@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..array import MLArray
@@ -13,7 +14,10 @@ from .walk import named_buffers, named_parameters
 if TYPE_CHECKING:
     from .optimizer import Optimizer
 
-__all__ = ["Layer"]
+__all__ = ["Layer", "Shape"]
+
+Shape = tuple[int, ...]
+"""The shape of one sample, the sample axis left out: ``(16,)`` for 16 features."""
 
 
 @component_base("layer")
@@ -59,6 +63,33 @@ class Layer(Configurable):
 
     def __call__(self, X: MLArray) -> MLArray:
         return self.forward(X)
+
+    def output_shape(self, input_shape: Shape | None) -> Shape | None:
+        """The shape of one sample of this layer's output, given one sample of its input.
+
+        This is how widths are checked when a network is built, before any data
+        flows. With ``input_shape`` None (the input is not known), say what the
+        layer outputs for the input it was built for, or None if it cannot say.
+        A layer that cannot take ``input_shape`` raises ``InputMismatch``
+        (``InputMismatch("input_size", self.input_size, input_shape[-1])``).
+
+        Returning None means "I do not say": nothing is checked against this
+        layer's output, and checking resumes at the next layer that says. The
+        default returns None, so a layer need not implement it.
+        """
+        return None
+
+    @classmethod
+    def input_parameters(cls, input_shape: Shape) -> dict[str, Any]:
+        """The constructor parameters that ``input_shape`` determines, for a config that leaves them out.
+
+        The default gives ``{"input_size": input_shape[-1]}`` when the
+        constructor has an ``input_size`` parameter, else ``{}``. A layer whose
+        input sets another parameter (the channels of an image, say) overrides it.
+        """
+        if input_shape and "input_size" in inspect.signature(cls).parameters:
+            return {"input_size": input_shape[-1]}
+        return {}
 
     def named_parameters(self) -> dict[str, MLArray]:
         """The trainable arrays by name, in the order they were set.

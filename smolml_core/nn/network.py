@@ -20,6 +20,7 @@ from .metrics import resolve_metrics
 from .optimizer import Optimizer
 from .options import TrainingOptions
 from .saving import file_format
+from .stacking import check_widths
 from .summary import describe_network
 from .training import fit, measure
 from .walk import HOW_TO_EXPOSE, hidden_arrays, is_computed, layer_prefix, named_arrays, named_parameters
@@ -32,7 +33,10 @@ N = TypeVar("N", bound="NeuralNetwork")
 class NeuralNetwork:
     """A feed-forward network trained by backpropagation.
 
-    ``layers`` run in order, each fed the previous one's output.
+    ``layers`` run in order, each fed the previous one's output. Their widths
+    are checked here, for the layers that say what they output
+    (``Layer.output_shape``): ``layers[1].input_size: is 8, but layer 0 outputs
+    16; set input_size = 16`` is an ``InputMismatch`` at construction.
     ``loss_function`` and ``optimizer`` may be objects, registered names
     (``"mse"``, ``"adam"``) or tables (``{"type": "adam", "learning_rate": 0.01}``);
     the optimizer defaults to plain SGD, as in the tutorial.
@@ -55,6 +59,7 @@ class NeuralNetwork:
                     path=("layers", f"[{i}]"),
                 )
             _check_arrays(layer, i)
+        check_widths(layers)
         self.layers: list[Layer] = list(layers)
         self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve(
             "loss", loss_function, param="loss_function"

@@ -144,7 +144,10 @@ def smolml_register_layers(register: Register) -> None:
 
     A layer is a subclass of ``smolml_core.Layer``: it keeps its parameters as
     ``MLArray`` attributes and implements ``forward(X)``. Its constructor
-    arguments are remembered, so it can be rebuilt by name.
+    arguments are remembered, so it can be rebuilt by name. Optionally it says
+    what it outputs (``output_shape``), so that widths are checked when a
+    network is built, and which parameters its input determines
+    (``input_parameters``), so that a config may leave them out.
 
     :param register: ``register(name, layer_class, *, aliases=())``.
 

@@ -9,6 +9,7 @@ import pytest
 
 from smolml_core import (
     ConfigError,
+    InputMismatch,
     Layer,
     MLArray,
     NeuralNetwork,
@@ -87,12 +88,28 @@ def test_optimizer_state_is_allocated_once() -> None:
     assert all(s["step"] == 5 for s in net.optimizer.state.values())
 
 
-def test_shape_mismatch_names_the_layer_and_both_shapes() -> None:
-    net = NeuralNetwork([DenseLayer(2, 4), DenseLayer(3, 1)], "mse")
+def test_widths_that_do_not_fit_are_refused_when_the_network_is_built() -> None:
+    with pytest.raises(InputMismatch) as info:
+        NeuralNetwork([DenseLayer(2, 4), DenseLayer(3, 1)], "mse")
+    assert str(info.value) == "layers[1].input_size: is 3, but layer 0 outputs 4; set input_size = 4"
+
+
+class Widen(Layer):
+    """Repeats its input's columns side by side; it does not say what it outputs, so nothing checks it early."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+
+    def forward(self, X: MLArray) -> MLArray:
+        return MLArray(np.tile(X.numpy(), (1, self.times)))
+
+
+def test_shape_mismatch_in_the_forward_pass_names_the_layer_and_both_shapes() -> None:
+    net = NeuralNetwork([DenseLayer(2, 2), Widen(2), DenseLayer(3, 1)], "mse")
     with pytest.raises(ShapeError) as info:
         net.forward([[1.0, 2.0]])
     message = str(info.value)
-    assert "layer 1 (DenseLayer 3 -> 1, linear)" in message
+    assert "layer 2 (DenseLayer 3 -> 1, linear)" in message
     assert "(1, 4)" in message and "(n_samples, 3)" in message
 
 

@@ -566,7 +566,7 @@ META_EDITS: dict[str, tuple[Callable[..., None], str | None]] = {
     "unknown engine": (set_at(("config", "engine"), "quantum"), "engine"),
     "layer size changed": (
         set_at(("config", "layers", 0, "output_size"), 5),
-        "needs float64 of shape (3, 5); the arrays do not fit the network",
+        "its network config cannot be built: layers[1].input_size: is 4, but layer 0 outputs 5; set input_size = 5",
     ),
     "layer size not a number": (set_at(("config", "layers", 0, "output_size"), "4"), "output_size"),
     "layer size beyond numpy's limits": (
