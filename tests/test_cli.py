@@ -130,6 +130,29 @@ def test_a_network_that_does_not_fit_the_data_says_which_number_to_write(tmp_pat
     assert err.endswith("; set output_size = 3\n")
 
 
+def test_input_size_may_be_left_out_the_data_gives_the_first(tmp_path) -> None:
+    written = _example(tmp_path, "iris.toml", epochs=2)
+    left_out = tmp_path / "left_out.toml"
+    left_out.write_text(re.sub(r"(?m)^input_size = .*\n", "", written.read_text()))
+    assert "input_size" not in left_out.read_text()
+    for config in (written, left_out):
+        assert main(["train", str(config), "--quiet"]) == 0
+    trained = load_network(left_out.with_suffix(".npz"))
+    assert [layer["input_size"] for layer in trained.to_config()["layers"]] == [4, 16, 8]
+    expected = load_network(written.with_suffix(".npz"))
+    assert all(np.array_equal(a, b) for a, b in zip(expected.get_weights(), trained.get_weights(), strict=True))
+
+
+def test_layers_that_do_not_fit_each_other_are_refused_with_the_file_and_the_fix(tmp_path, capsys) -> None:
+    config = tmp_path / "iris.toml"
+    config.write_text((EXAMPLES / "iris.toml").read_text().replace("input_size = 16", "input_size = 8"))
+    assert main(["train", str(config), "--no-save"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"smolml: error in {config}: network.layers[1].input_size: is 8, but layer 0 outputs 16; set input_size = 16\n",
+    )
+
+
 def test_data_mistakes_name_the_key(tmp_path, capsys) -> None:
     config = tmp_path / "bad.toml"
     config.write_text((EXAMPLES / "xor.toml").read_text().replace('name = "xor"', 'name = "xro"'))

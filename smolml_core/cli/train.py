@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import build_network, load_config
-from ..errors import ConfigError, SmolMLError
+from ..errors import ConfigError, InputMismatch, SmolMLError
 from ..registry import get_registry
 from ..rng import set_seed
 from ..wording import did_you_mean
@@ -38,9 +38,9 @@ def run_train(args: argparse.Namespace) -> int:
             raise ConfigError(
                 "saves to the model's path, but --no-save was given", path=("training", "checkpoint_every")
             )
+        data = load_split_data(config["data"], config_path.parent)  # first: the data's width is the network's input
         set_seed(settings.seed)
-        network = _build(config["network"])
-        data = load_split_data(config["data"], config_path.parent)
+        network = _build(config["network"], data.X_train.shape[1])
         check_fit(network, data.X_train, data.y_train, data.class_names)
         metrics = settings.metrics if settings.metrics is not None else default_metrics(data.y_train)
         _check_monitor(settings, metrics)
@@ -110,9 +110,13 @@ def _save_path(args: argparse.Namespace, settings: TrainingSettings, config_path
     return settings.save if settings.save is not None else config_path.with_suffix(".npz")
 
 
-def _build(table: Mapping[str, Any]) -> NeuralNetwork:
+def _build(table: Mapping[str, Any], features: int) -> NeuralNetwork:
+    """The network, its first layer fed the data's features (so its input_size may be left out)."""
     try:
-        return build_network(table)
+        return build_network(table, input_shape=(features,))
+    except InputMismatch as exc:  # nothing nearer feeds the layer than the data
+        exc.came_from(f"the data has {features} feature{'s' * (features != 1)} per sample")
+        raise exc.at("network") from exc.__cause__
     except SmolMLError as exc:
         raise exc.at("network") from exc.__cause__
 

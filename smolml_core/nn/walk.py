@@ -94,14 +94,32 @@ def named_arrays(layer: Any, prefix: str = "") -> list[tuple[str, MLArray]]:
 
 def _collect(holder: Any, prefix: str, found: list[tuple[str, MLArray]], seen: set[int]) -> None:
     """Append the arrays reachable from ``holder`` to ``found``; ``seen`` holds the ids already reached."""
-    for key, value in _members(holder):
-        if isinstance(value, MLArray):
-            if id(value) not in seen:
-                seen.add(id(value))
-                found.append((prefix + key, value))
-        elif (isinstance(value, _CONTAINERS) or is_layer(value)) and id(value) not in seen:
-            seen.add(id(value))
+    members = vars(holder).items() if not isinstance(holder, _CONTAINERS) else _members(holder)
+    for key, value in members:
+        kind = _KINDS.get(type(value)) or _classify(type(value))
+        if kind is _OTHER or key == _NOT_STATE or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if kind is _ARRAY:
+            found.append((prefix + key, value))
+        else:
             _collect(value, f"{prefix}{key}.", found, seen)
+
+
+_ARRAY, _HOLDER, _OTHER = "array", "holder", "other"
+_KINDS: dict[type, str] = {}  # what the walk does with a value, by its type: decided once per type
+
+
+def _classify(cls: type) -> str:
+    """Whether the walk takes values of type ``cls`` (arrays), looks inside them (layers, containers) or passes."""
+    if issubclass(cls, MLArray):
+        kind = _ARRAY
+    elif issubclass(cls, _CONTAINERS) or callable(getattr(cls, "forward", None)):
+        kind = _HOLDER
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind
 
 
 def _members(holder: Any) -> Iterator[tuple[str, Any]]:
