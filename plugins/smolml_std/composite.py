@@ -151,7 +151,7 @@ class Residual(Layer):
         ``input_shape`` is left out when the inner layer's ``input_size`` says
         all of it, as for ``Sequential``.
         """
-        config = {"layer": _table(self.layer, "layer"), "projection": self._init_args["projection"]}
+        config = {"layer": _table(self.layer, "layer"), "projection": bool(self._init_args["projection"])}
         return _with_input_shape(config, self.input_shape, self.layer)
 
     def summary(self) -> str:

@@ -17,6 +17,7 @@ from smolml_core import (
     InputMismatch,
     Layer,
     MLArray,
+    NeuralNetwork,
     ShapeError,
     UnusedParameterWarning,
     build_network,
@@ -225,6 +226,14 @@ def test_residual_checks_its_projection_against_the_input() -> None:
         InputMismatch, match=r"^input_shape: is \[3\], but the input has \[4\]; set input_shape = \[4\]$"
     ):
         block.output_shape((4,))
+
+
+def test_an_unregistered_inner_layer_is_named_when_the_network_is_written_down() -> None:
+    network = NeuralNetwork([Sequential([DenseLayer(3, 3), FirstColumn()])], "mse")
+    with pytest.raises(
+        ConfigError, match=r"^layers\[0\]\.layers\[1\]: this layer \(FirstColumn\(\)\) is not registered"
+    ):
+        network.to_config()
 
 
 # -- in a network ----------------------------------------------------------------
