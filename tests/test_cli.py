@@ -248,6 +248,19 @@ def test_digits_reaches_95_percent_on_held_out_test_images(tmp_path, capsys) -> 
     assert accuracy >= 95.0
 
 
+@pytest.mark.slow
+def test_the_residual_digits_network_does_as_well_as_the_plain_one(tmp_path, capsys) -> None:
+    accuracies = {}
+    for name in ("digits.toml", "digits_residual.toml"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+        assert main(["train", str(tmp_path / name), "--no-save"]) == 0
+        out = capsys.readouterr().out
+        accuracies[name] = float(_metrics(out)["test"]["accuracy"].rstrip("%"))
+    assert re.search(r"(?m)^1  Residual .*\n {5}layer: Sequential .*\n {7}layers\.0: DenseLayer", out), out
+    print(f"test accuracy: {accuracies}")
+    assert accuracies["digits_residual.toml"] >= accuracies["digits.toml"]
+
+
 def test_the_tutorial_shows_the_moons_example_as_it_is() -> None:
     tutorial = (ROOT / "docs" / "tutorial.md").read_text()
     assert f"```toml\n{(EXAMPLES / 'moons.toml').read_text()}```" in tutorial

@@ -5,7 +5,7 @@ from __future__ import annotations
 from smolml_core import EarlyStopping, hookimpl
 from smolml_core.registry import Register
 
-from . import activation, callbacks, initializers, layers, losses, metrics, optimizers, schedules
+from . import activation, callbacks, composite, initializers, layers, losses, metrics, optimizers, schedules, shaping
 
 
 @hookimpl
@@ -47,6 +47,23 @@ def smolml_register_initializers(register: Register) -> None:
 @hookimpl
 def smolml_register_layers(register: Register) -> None:
     register("dense", layers.DenseLayer, aliases=["dense_layer"], example={"input_size": 3, "output_size": 2})
+    register(
+        "sequential",
+        composite.Sequential,
+        example={
+            "layers": [
+                {"type": "dense", "input_size": 3, "output_size": 4, "activation_function": "tanh"},
+                {"type": "dense", "output_size": 3},
+            ]
+        },
+    )
+    register(
+        "residual",
+        composite.Residual,
+        example={"layer": {"type": "dense", "input_size": 3, "output_size": 2, "activation_function": "tanh"}},
+    )
+    register("flatten", shaping.Flatten)
+    register("reshape", shaping.Reshape, example={"shape": [2, 3]})
 
 
 @hookimpl

@@ -116,14 +116,23 @@ LOSS_SETUPS: dict[str, tuple[str | None, int, Callable[..., np.ndarray]]] = {
 }
 DEFAULT_LOSS_SETUP = ("sigmoid", 1, lambda rng, n, w: rng.uniform(0.05, 0.95, size=(n, w)))
 
-# Constructor arguments for two stacked layers of each registered layer type.
-LAYER_TABLES: dict[str, Callable[[int, int], dict[str, Any]]] = {"dense": lambda i, o: dense(i, o)}
+# The layers that stand for one i -> o step, for each registered layer type; a layer type that is
+# not here is taken to be dense-shaped (input_size, output_size). Layers that only move numbers
+# around follow a dense layer, so that the step has something to train.
+LAYER_STACKS: dict[str, Callable[[int, int], list[Any]]] = {
+    "dense": lambda i, o: [dense(i, o)],
+    "sequential": lambda i, o: [{"type": "sequential", "layers": [dense(i, o), {"type": "dense", "output_size": o}]}],
+    # a projected skip (i -> o), then a plain one (o -> o)
+    "residual": lambda i, o: [{"type": "residual", "layer": dense(i, o)}, {"type": "residual", "layer": dense(o, o)}],
+    "flatten": lambda i, o: [dense(i, o), "flatten"],
+    "reshape": lambda i, o: [dense(i, o), {"type": "reshape", "shape": [o, 1]}, "flatten"],
+}
 
 
 def component_network(kind: str, name: str) -> tuple[dict[str, Any], np.ndarray]:
     """A small network config that exercises the component ``name`` of ``kind``, and its targets."""
     rng = np.random.default_rng(5)
-    loss, hidden, output, init, layer_table = "mse_loss", "tanh", "linear", "xavier_uniform", None
+    loss, hidden, output, init, layer_stack = "mse_loss", "tanh", "linear", "xavier_uniform", None
     optimizer: Any = {"type": "sgd", "learning_rate": 0.1}
     if kind == "activation":
         hidden = output = name
@@ -134,14 +143,14 @@ def component_network(kind: str, name: str) -> tuple[dict[str, Any], np.ndarray]
     elif kind == "initializer":
         init = name
     elif kind == "layer":
-        layer_table = LAYER_TABLES.get(name, lambda i, o: {"type": name, "input_size": i, "output_size": o})
+        layer_stack = LAYER_STACKS.get(name, lambda i, o: [{"type": name, "input_size": i, "output_size": o}])
     else:
         raise AssertionError(f"no agreement network for components of kind {kind!r}; add one here")
     out_act, width, targets = LOSS_SETUPS.get(loss, DEFAULT_LOSS_SETUP)
     width = max(width, 3)
     layers = (
-        [layer_table(3, 4), layer_table(4, width)]
-        if layer_table
+        [*layer_stack(3, 4), *layer_stack(4, width)]
+        if layer_stack
         else [dense(3, 4, hidden, init), dense(4, width, out_act or output, init)]
     )
     return {"layers": layers, "loss_function": loss, "optimizer": optimizer}, targets(rng, 5, width)

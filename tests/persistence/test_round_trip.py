@@ -61,6 +61,17 @@ LAYER_EXTRAS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Layers that are not dense-shaped, given as the layers that go between the hidden and the output
+# layer; each keeps the hidden layer's width of 4.
+LAYERS_BETWEEN: dict[str, list[Any]] = {
+    "sequential": [
+        {"type": "sequential", "layers": [{"type": "dense", "output_size": 4, "activation_function": "tanh"}]}
+    ],
+    "residual": [{"type": "residual", "layer": {"type": "dense", "output_size": 4, "activation_function": "tanh"}}],
+    "flatten": ["flatten"],
+    "reshape": [{"type": "reshape", "shape": [2, 2]}, "flatten"],
+}
+
 
 def non_default_numbers(obj: Any) -> dict[str, float]:
     """Every float parameter with a positive default, halved (which keeps rates, margins and fractions valid)."""
@@ -99,6 +110,8 @@ def config_using(component: Component) -> dict[str, Any]:
         config["loss_function"] = ref
     elif component.kind == "optimizer":
         config["optimizer"] = ref
+    elif component.kind == "layer" and component.name in LAYERS_BETWEEN:
+        config["layers"][1:1] = LAYERS_BETWEEN[component.name]
     elif component.kind == "layer":
         config["layers"][0] = {
             "type": component.name,

@@ -68,7 +68,7 @@ REQUIRED = {("callback", "csv_logger"): {"path": "log.csv"}}
 def test_reference_round_trips_every_standard_component(registry) -> None:
     for entry in registry.components():
         if entry.kind == "layer":
-            component = resolve("layer", {"type": entry.name, "input_size": 3, "output_size": 2})
+            component = resolve("layer", {"type": entry.name, **(entry.example or {})})
         elif (entry.kind, entry.name) in REQUIRED:
             component = resolve(entry.kind, {"type": entry.name, **REQUIRED[entry.kind, entry.name]})
         else:

@@ -48,7 +48,7 @@ def test_listing_names_the_plugin_and_distribution(registry: Registry) -> None:
     assert adam.distribution == "smolml"
     assert adam.version
     assert {c.kind for c in registry.components()} == set(smolml_core.KINDS)
-    assert [c.name for c in registry.components("layer")] == ["dense"]
+    assert [c.name for c in registry.components("layer")] == ["dense", "flatten", "reshape", "residual", "sequential"]
 
 
 def test_standard_names_required_by_the_tutorial_exist(registry: Registry) -> None:

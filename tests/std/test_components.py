@@ -260,8 +260,9 @@ def test_initializer_refuses_bad_sizes(dims) -> None:
 # -- layers ----------------------------------------------------------------------
 
 
-def test_every_standard_layer_is_dense() -> None:
-    assert names("layer") == ["dense"]
+def test_every_standard_layer_is_tested() -> None:
+    # dense here; sequential and residual in test_composite.py, flatten and reshape in test_shaping.py
+    assert names("layer") == ["dense", "flatten", "reshape", "residual", "sequential"]
 
 
 def test_dense_forward_is_activation_of_affine_map() -> None:

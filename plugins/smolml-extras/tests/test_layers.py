@@ -119,6 +119,23 @@ def test_a_network_with_dropout_predicts_deterministically_and_learns() -> None:
     assert network.predict_classes(X).tolist() == [0, 1, 1, 0]
 
 
+def test_dropout_inside_a_sequential_sees_training_mode() -> None:
+    block = layer(
+        {
+            "type": "sequential",
+            "layers": [{"type": "dense", "input_size": 4, "output_size": 400}, {"type": "dropout", "rate": 0.5}],
+        }
+    )
+    X = MLArray(BATCH)
+    dense = block.layers[0]  # type: ignore[attr-defined]
+    assert np.array_equal(block(X).numpy(), dense(X).numpy())
+    with training_mode():
+        out = block(X).numpy()
+    dropped = out == 0.0
+    assert 0.45 < dropped.mean() < 0.55  # 2,400 draws: the standard error is 0.01
+    np.testing.assert_allclose(out[~dropped], 2 * dense(X).numpy()[~dropped], rtol=1e-15)
+
+
 # -- layer_norm --------------------------------------------------------------------
 
 
@@ -298,6 +315,36 @@ def test_batch_norm_running_statistics_survive_save_and_load(tmp_path: object) -
     restored = NeuralNetwork.load(path)
     assert np.array_equal(restored.layers[1].running_mean.numpy(), norm.running_mean.numpy())
     assert np.array_equal(restored.layers[1].running_var.numpy(), norm.running_var.numpy())
+    assert np.array_equal(restored.predict(BATCH).numpy(), network.predict(BATCH).numpy())
+
+
+def test_batch_norm_inside_a_residual_block_keeps_its_statistics_through_save_and_load(tmp_path: object) -> None:
+    network = build_network(
+        {
+            "layers": [
+                {"type": "dense", "input_size": 4, "output_size": 8, "activation_function": "relu"},
+                {
+                    "type": "residual",
+                    "layer": {
+                        "type": "sequential",
+                        "layers": [{"type": "dense", "output_size": 8}, {"type": "batch_norm", "size": 8}],
+                    },
+                },
+                {"type": "dense", "output_size": 1},
+            ],
+            "loss_function": "mse",
+            "optimizer": {"type": "adamw", "learning_rate": 0.01},
+        }
+    )
+    network.train(BATCH, BATCH.sum(axis=1, keepdims=True), epochs=5, batch_size=3, verbose=False)
+    norm = network.layers[1].layer.layers[1]  # type: ignore[attr-defined]
+    assert not np.allclose(norm.running_mean.numpy(), 0.0)
+    path = tmp_path / "net.npz"  # type: ignore[operator]
+    network.save(path)
+    restored = NeuralNetwork.load(path)
+    again = restored.layers[1].layer.layers[1]  # type: ignore[attr-defined]
+    assert np.array_equal(again.running_mean.numpy(), norm.running_mean.numpy())
+    assert np.array_equal(again.running_var.numpy(), norm.running_var.numpy())
     assert np.array_equal(restored.predict(BATCH).numpy(), network.predict(BATCH).numpy())
 
 
