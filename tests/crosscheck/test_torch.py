@@ -2,14 +2,15 @@
 
 ``check_gradients`` compares our gradients with finite differences, which agree
 only to about 1e-7. PyTorch is an independent implementation of the same math,
-so in float64 the two should agree to rounding error. Four groups are compared:
+so in float64 the two should agree to rounding error. Five groups are compared:
 
 1. every primitive of the array engine (``PRIMITIVES``), value and vector-Jacobian
    product, including broadcasting and every kind of reduction axis;
 2. every standard activation and loss, found through the registry, and the
    cross-entropies on the sigmoid's and softmax's output, computed from the logits;
 3. 50 steps of every standard optimizer on a small network;
-4. the parameter gradients of the tutorial's three networks on their real data.
+4. the parameter gradients of the tutorial's three networks on their real data;
+5. the gradients of a network of nested residual blocks on the digits, each found by its dotted name.
 
 Each group is driven by a table keyed by name, and a test checks that the table
 covers everything registered, so a new primitive or component without a torch
@@ -1122,3 +1123,59 @@ def test_tutorial_network_gradients_match_torch(name: str, record_difference) ->
                 "tutorial", f"{name} layer {k} {pname}", assert_close(param.grad().data, grad, RTOL, what)
             )
     assert index == len(weights)
+
+
+# -- 5. a network with skip connections: nested parameters, by their dotted names ----------
+
+RESIDUAL_NETWORK: dict[str, Any] = {
+    "layers": [
+        {"type": "dense", "input_size": 64, "output_size": 32, "activation_function": "relu"},
+        {
+            "type": "residual",
+            "layer": {
+                "type": "sequential",
+                "layers": [
+                    {"type": "dense", "output_size": 32, "activation_function": "relu"},
+                    {"type": "dense", "output_size": 32, "activation_function": "tanh"},
+                ],
+            },
+        },
+        {"type": "residual", "layer": {"type": "dense", "output_size": 16, "activation_function": "tanh"}},
+        {"type": "dense", "output_size": 10, "activation_function": "softmax"},
+    ],
+    "loss_function": "categorical_cross_entropy",
+}
+
+
+def test_residual_network_gradients_match_torch(record_difference) -> None:
+    """Two residual blocks (one a sequential inside, one projected to a narrower width) on the digits.
+
+    The torch model is written out by hand from the same weights, looked up by
+    their dotted names, so a name that points at the wrong array fails here too.
+    """
+    X, y = load_dataset("digits")
+    model = build_network(RESIDUAL_NETWORK)
+    named = model.named_parameters()
+    assert "layers.2.projection.weights" in named  # 32 -> 16: the skip is projected
+    leaves = {name: torch.tensor(param.numpy(), requires_grad=True) for name, param in named.items()}
+
+    def dense(x: Any, at: str, activation: str) -> Any:
+        return TORCH_ACTIVATIONS[activation](x @ leaves[f"{at}.weights"] + leaves[f"{at}.biases"])
+
+    def forward(x: Any) -> Any:
+        x = dense(x, "layers.0", "relu")
+        x = x + dense(dense(x, "layers.1.layer.layers.0", "relu"), "layers.1.layer.layers.1", "tanh")
+        x = dense(x, "layers.2.projection", "linear") + dense(x, "layers.2.layer", "tanh")
+        return dense(x, "layers.3", "softmax")
+
+    loss = model.loss_function(model.forward(X), MLArray(y, requires_grad=False))
+    loss.backward()
+    ref = TORCH_LOSSES["categorical_cross_entropy"](forward(torch.tensor(X)), torch.tensor(y))
+    ref.backward()
+
+    record_difference("residual", "loss", assert_close(loss.data, ref, RTOL, "residual network: loss"))
+    for name, param in named.items():
+        grad = leaves[name].grad
+        assert grad is not None, f"{name}: torch found no gradient"
+        what = f"residual network: {name} gradient"
+        record_difference("residual", name, assert_close(param.grad().data, grad, 1e-10, what))

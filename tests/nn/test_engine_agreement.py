@@ -324,3 +324,41 @@ def test_each_operation_agrees_on_both_engines(name: str) -> None:
     agree(results["array"][0], results["scalar"][0], f"{name}: value")
     for i, (a, s) in enumerate(zip(results["array"][1], results["scalar"][1], strict=True)):
         agree(a, s, f"{name}: gradient of input {i}")
+
+
+# -- layers made of layers ----------------------------------------------------------------
+
+
+def residual_network() -> NeuralNetwork:
+    """Residual blocks nested two deep (a sequential holding a residual), one of them projected to a new width."""
+    block = {
+        "type": "residual",
+        "layer": {
+            "type": "sequential",
+            "layers": [
+                {"type": "dense", "output_size": 4, "activation_function": "tanh"},
+                {"type": "residual", "layer": {"type": "dense", "output_size": 4, "activation_function": "sigmoid"}},
+            ],
+        },
+    }
+    return build_network(
+        {
+            "layers": [
+                {"type": "dense", "input_size": 3, "output_size": 4, "activation_function": "tanh"},
+                block,
+                {"type": "residual", "layer": {"type": "dense", "output_size": 2, "activation_function": "tanh"}},
+                {"type": "dense", "output_size": 2, "activation_function": "softmax"},
+            ],
+            "loss_function": "categorical_cross_entropy",
+            "optimizer": {"type": "adam", "learning_rate": 0.05},
+        }
+    )
+
+
+def test_nested_residual_blocks_train_alike_on_both_engines() -> None:
+    """Losses, every nested parameter's gradient and the updated weights agree, named by their dotted paths."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(6, 3)), np.eye(2)[rng.integers(0, 2, 6)]
+    names = list(residual_network().named_parameters())
+    assert "layers.1.layer.layers.1.layer.weights" in names and "layers.2.projection.weights" in names
+    assert_engines_train_alike(residual_network, X, y)
