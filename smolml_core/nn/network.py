@@ -59,6 +59,7 @@ class NeuralNetwork:
                     path=("layers", f"[{i}]"),
                 )
             _check_arrays(layer, i)
+        _check_not_shared(layers)
         check_widths(layers)
         self.layers: list[Layer] = list(layers)
         self.loss_function: Callable[[MLArray, MLArray], MLArray] = resolve(
@@ -354,6 +355,22 @@ def _check_arrays(layer: Any, index: int) -> None:
             f"{HOW_TO_EXPOSE[1:]}",
             path=("layers", f"[{index}]"),
         )
+
+
+def _check_not_shared(layers: Sequence[Any]) -> None:
+    """An array held by two of the network's layers would be stepped twice per update, once by each: refuse it."""
+    owners: dict[int, str] = {}
+    for i, layer in enumerate(layers):
+        for name, array in named_arrays(layer, layer_prefix(i)):
+            first = owners.setdefault(id(array), name)
+            if first != name:
+                raise ConfigError(
+                    f"{type(layer).__name__} holds the array {first} of an earlier layer (as {name}), so each "
+                    "update would step it twice; to share weights between layers, keep the layers that share "
+                    "them inside one layer (a layer made of layers names a shared array once), or give each "
+                    "layer its own copy",
+                    path=("layers", f"[{i}]"),
+                )
 
 
 def _layer_name(layer: Layer) -> str:

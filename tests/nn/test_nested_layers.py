@@ -395,3 +395,15 @@ def test_resuming_in_a_new_process_is_bit_identical_to_an_unbroken_run(tmp_path:
     for key, state in unbroken.optimizer.state.items():
         for field, value in state.items():
             assert np.array_equal(resumed.optimizer.state[key][field], value), (key, field)
+
+
+def test_an_array_shared_between_two_of_the_networks_layers_is_refused() -> None:
+    first = DenseLayer(2, 2)
+    with pytest.raises(ConfigError) as caught:
+        NeuralNetwork([first, Composite([DenseLayer(2, 2), first])], "mse")
+    assert str(caught.value).startswith(
+        "layers[1]: Composite holds the array layers.0.weights of an earlier layer (as layers.1.parts.1.weights)"
+    )
+    with pytest.raises(ConfigError, match=r"^layers\[1\]: DenseLayer holds the array layers\.0\.weights"):
+        NeuralNetwork([first, first], "mse")
+    NeuralNetwork([Composite([first, first])], "mse")  # inside one layer, a shared layer is named (and stepped) once
