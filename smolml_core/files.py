@@ -1,14 +1,73 @@
-"""Writing files so that a crash never leaves half of one behind."""
+"""Reading and writing files safely: a crash never leaves half of one behind, a special file never hangs us.
+
+Only regular files are written by renaming a finished temporary file over
+them (``write_atomically``); a device, a FIFO or a socket cannot be replaced
+that way without destroying it, so ``write_atomically`` refuses one and
+``write_output`` streams into it (``-o /dev/stdout``). Reading goes through
+``read_regular``: a FIFO or a device is refused before it is opened (reading
+one could wait forever, or never end), and no more than a stated number of
+bytes is ever read.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["write_atomically"]
+__all__ = ["SpecialFileError", "read_regular", "special_file_kind", "write_atomically", "write_output"]
+
+
+class SpecialFileError(OSError):
+    """A path names something other than a regular file (a device, a FIFO, a socket, a folder) or is too big.
+
+    An ``OSError``, so callers that already turn unreadable files into their
+    own project error (a ``ModelFileError``, a ``ConfigError``) do so for this
+    one too; its message says what the path is.
+    """
+
+
+def special_file_kind(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` is if it exists and is not a regular file ("a FIFO", "a device"...), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, unreadable, or a NUL in the path: the caller's open says so
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, refusing anything else and anything over ``limit`` bytes.
+
+    Raises ``SpecialFileError`` for a FIFO, a device, a socket or a folder
+    (checked before opening, and again on the opened file, so a path swapped
+    in between is caught too) and for a file longer than ``limit``; other
+    ``OSError``s (missing, no permission) pass through.
+    """
+    kind = special_file_kind(path)
+    if kind is not None:
+        raise SpecialFileError(f"{os.fspath(path)!r} is {kind}, not a regular file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SpecialFileError(f"{os.fspath(path)!r} is not a regular file")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise SpecialFileError(f"{os.fspath(path)!r} is larger than {limit:,} bytes, more than this file can be")
+    return data
 
 
 def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
@@ -21,6 +80,9 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     a ``.<name>.<random>.tmp`` file behind, never a damaged ``path``.
     """
     target = Path(path)
+    kind = special_file_kind(target)
+    if kind is not None:
+        raise SpecialFileError(f"{os.fspath(target)!r} is {kind}; only a regular file can be written here")
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     # O_EXCL: never reuse a file that is already there; 0o666 lets the umask decide the mode.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -35,6 +97,22 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         raise
     _sync_folder(target.parent)
     return target
+
+
+def write_output(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
+    """Write an output (predictions, a report) to ``path``: atomically to a regular file, as a stream otherwise.
+
+    A device or a FIFO (``/dev/stdout``, a pipe made with ``mkfifo``) is written
+    through, never replaced; a folder or a socket is refused.
+    """
+    kind = special_file_kind(path)
+    if kind is None:
+        return write_atomically(path, write)
+    if kind in ("a folder", "a socket"):
+        raise SpecialFileError(f"{os.fspath(path)!r} is {kind}; it cannot be written to")
+    with open(path, "wb") as file:
+        write(file)
+    return Path(path)
 
 
 def _sync_folder(folder: Path) -> None:
