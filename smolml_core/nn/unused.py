@@ -10,6 +10,7 @@ sets it to True for all of them (its sub-layers' included).
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,16 @@ def warn_unused_parameters(network: NeuralNetwork) -> None:
             f"{'it' if len(unused) == 1 else 'them'}. If the layer means it, list the names in its class "
             "attribute allow_unused (or set allow_unused = True); see the plugin author's guide",
             UnusedParameterWarning,
-            stacklevel=2,
+            stacklevel=_caller_outside_smolml(),
         )
+
+
+def _caller_outside_smolml() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside SmolML (the user's ``train`` line)."""
+    frame, level = sys._getframe(2), 2  # 1 is warn_unused_parameters itself
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("smolml_core."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _allowed(layer: Any, prefix: str) -> list[str]:

@@ -407,3 +407,11 @@ def test_an_array_shared_between_two_of_the_networks_layers_is_refused() -> None
     with pytest.raises(ConfigError, match=r"^layers\[1\]: DenseLayer holds the array layers\.0\.weights"):
         NeuralNetwork([first, first], "mse")
     NeuralNetwork([Composite([first, first])], "mse")  # inside one layer, a shared layer is named (and stepped) once
+
+
+def test_the_warning_points_at_the_line_that_trains() -> None:
+    net = NeuralNetwork([HalfUsed()], "mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.train(np.ones((3, 2)), np.zeros((3, 2)), epochs=1, verbose=False)
+    assert [Path(w.filename).name for w in caught] == [Path(__file__).name]
