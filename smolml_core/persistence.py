@@ -39,7 +39,7 @@ from .files import write_atomically
 from .nn import NeuralNetwork
 from .nn.saving import declare_file_format
 from .nn.walk import layer_prefix, named_parameters, named_state
-from .registry import USER_PLUGIN, components_used, get_registry
+from .registry import USER_PLUGIN, Component, components_used, get_registry, with_recorded_names
 from .rng import get_rng
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_network", "save_network"]
@@ -193,8 +193,9 @@ def _read_meta(arrays: dict[str, np.ndarray], where: str) -> dict[str, Any]:
 
 
 def _rebuild(meta: dict[str, Any], arrays: dict[str, np.ndarray], network_class: type[NeuralNetwork]) -> NeuralNetwork:
-    _check_plugins(_field(meta, "plugins", list))
-    config = _field(meta, "config", dict)
+    recorded = _check_plugins(_field(meta, "plugins", list))
+    # Names another plugin provides too by now find the recorded plugin's components, not an ambiguity.
+    config = with_recorded_names(_field(meta, "config", dict), recorded)
     rng = get_rng()
     state_before = rng.bit_generator.state
     try:
@@ -233,10 +234,11 @@ def _field(meta: Mapping[str, Any], key: str, kind: type, where: str = "") -> An
     return value
 
 
-def _check_plugins(plugins: list[Any]) -> None:
-    """Every component the file names must be registered here; if not, say what to install."""
+def _check_plugins(plugins: list[Any]) -> list[Component]:
+    """The components the file records, each from its plugin; if one is not registered here, say what to install."""
     registry = get_registry()
     missing: list[str] = []
+    found: list[Component] = []
     for i, record in enumerate(plugins):
         if not isinstance(record, dict):
             raise ModelFileError(f"plugins[{i}] must be a table")
@@ -247,11 +249,12 @@ def _check_plugins(plugins: list[Any]) -> None:
                 raise ModelFileError(f"plugins[{i}].components must hold [kind, name] pairs, got {item!r}")
             kind, name = item
             try:
-                registry.get(kind, f"{plugin}:{name}")
+                found.append(registry.get(kind, f"{plugin}:{name}"))
             except SmolMLError:
                 missing.append(_missing_component(kind, name, plugin, distribution, version))
     if missing:
         raise ModelFileError("; and ".join(missing))
+    return found
 
 
 def _missing_component(kind: str, name: str, plugin: str, distribution: Any, version: Any) -> str:

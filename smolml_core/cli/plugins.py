@@ -4,6 +4,10 @@ The report is built once as plain data (what ``--json`` prints, described in
 docs/cli.md) and the text for people is written from that data, so the two
 never disagree. Listing works in strict mode too: it is how one finds out
 what strict mode refuses.
+
+Each plugin's load time is shown, and one that takes longer than
+``SLOW_SECONDS`` is marked slow: every command waits for it, and a hook that
+never returns cannot be stopped from inside the process (docs/plugins.md).
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from typing import Any
 
 from ..registry import KINDS, USER_PLUGIN, PluginInfo, PluginProblem, Registry, get_registry
 from ..registry.plugins import describe_plugin
-from .errors import FAILED
+from .errors import FAILED, INTERRUPTED, CommandError
 from .loading import escaped, plugin_warnings
 
-__all__ = ["FORMAT", "plugin_report", "format_report", "run_plugins"]
+__all__ = ["FORMAT", "SLOW_SECONDS", "plugin_report", "format_report", "run_plugins"]
 
 FORMAT = 1
 """The version of the JSON document; it changes only when a key changes meaning or goes away."""
+
+SLOW_SECONDS = 1.0
+"""A plugin that takes longer than this to load is marked slow in the text report."""
 
 
 def run_plugins(args: argparse.Namespace) -> int:
@@ -29,6 +36,11 @@ def run_plugins(args: argparse.Namespace) -> int:
     try:
         with plugin_warnings(show=False):  # the report below gives every problem in full
             report = plugin_report(registry)
+    except KeyboardInterrupt as exc:  # Ctrl-C on a plugin that hangs: say which one it was
+        notes = getattr(exc, "__notes__", [])
+        if not notes:
+            raise
+        raise CommandError(f"interrupted {notes[0]}", INTERRUPTED) from exc
     except (Exception, SystemExit) as exc:  # the registry records broken plugins; this is for what slips past it
         raise escaped(exc) from exc
     if args.json:
@@ -57,6 +69,7 @@ def plugin_report(registry: Registry) -> dict[str, Any]:
             "failed": statuses.count("failed"),
             "disabled": statuses.count("disabled"),
             "problems": len(problems),
+            "load_seconds": sum(info.load_seconds or 0.0 for info in infos),
         },
         "plugins": [_plugin(registry, info) for info in infos],
         "other_problems": [_problem(problem) for problem in unclaimed],
@@ -74,6 +87,7 @@ def _plugin(registry: Registry, info: PluginInfo) -> dict[str, Any]:
         "version": info.version,
         "source": info.source or None,
         "reason": info.reason or None,
+        "load_seconds": info.load_seconds,
         "component_count": len(info.components),
         "components": components,
         "would_have_provided": [{"kind": kind, "name": name} for kind, name in info.would_have_provided],
@@ -133,6 +147,8 @@ def _plugin_block(plugin: dict[str, Any], tracebacks: bool) -> str:
         lines += _field("entry point", plugin["source"] or "(unknown)")
     if plugin["reason"]:
         lines += _field("reason", plugin["reason"])
+    if plugin["load_seconds"] is not None:
+        lines += _field("load time", _load_time(plugin))
     counted = [(kind, names) for kind, names in plugin["components"].items() if names]
     for kind, names in counted:
         lines += _field(kind, f"{len(names):>2}  {', '.join(names)}")
@@ -143,6 +159,17 @@ def _plugin_block(plugin: dict[str, Any], tracebacks: bool) -> str:
     for problem in plugin["problems"]:
         lines += _problem_lines(problem, tracebacks)
     return "\n".join(lines)
+
+
+def _load_time(plugin: dict[str, Any]) -> str:
+    seconds = plugin["load_seconds"]
+    text = f"{seconds:.3f} s"
+    if seconds > SLOW_SECONDS:
+        text += (
+            f" (slow: every command waits for it; SMOLML_DISABLE_PLUGINS={plugin['name']} leaves it out "
+            "when you do not need it)"
+        )
+    return text
 
 
 def _distribution(item: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ What SmolML knows about each kind of component (its hook, its base class,
 where a config names it...) is one table, ``kinds.py``.
 """
 
-from .components import components_used
+from .components import components_used, with_recorded_names
 from .configurable import Configurable
 from .factory import lookup, reference, resolve, to_plain
 from .hookspecs import Register, hookimpl, hookspec
@@ -44,4 +44,5 @@ __all__ = [
     "scoped_registry",
     "to_plain",
     "use_registry",
+    "with_recorded_names",
 ]

@@ -6,12 +6,16 @@ component, nested ones included: the network's layers, loss function and
 optimizer, and whatever their constructor arguments name (a layer's activation,
 its weight initializer). The table of kinds says which arguments take which
 kind, so a name found in a layer's arguments is looked up as exactly that kind.
+
+Loading goes the other way: ``with_recorded_names`` writes each name of a saved
+config as the name that finds, here and now, the component the file recorded,
+so a plugin installed since that provides the same short name changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..errors import SmolMLError
@@ -19,7 +23,7 @@ from .configurable import recorded_arguments
 from .kinds import KINDS, kind_of_argument
 from .registry import Component, Registry, get_registry
 
-__all__ = ["components_used"]
+__all__ = ["components_used", "with_recorded_names"]
 
 _NETWORK_PARTS = ("layers", "loss_function", "optimizer")
 """The network's own arguments that take components; the table of kinds says which kind each takes."""
@@ -81,3 +85,36 @@ def _named(registry: Registry, argument: str, name: str) -> Iterator[Component]:
         yield registry.get(kind, name)
     except SmolMLError:
         return
+
+
+def with_recorded_names(config: Any, recorded: Iterable[Component], registry: Registry | None = None) -> Any:
+    """``config`` with each component name it gives written as the name that finds the recorded component.
+
+    A saved model's file records which plugin provided each component its
+    config names. A plugin installed since may provide one of those short names
+    too (``relu``), which makes the short name alone ambiguous; here it becomes
+    the qualified name (``std:relu``), so the network is built from the
+    components it was saved with, and its ``to_config()`` and next save say so.
+    Names the file records nothing for, and names still unambiguous, are kept.
+    """
+    registry = registry or get_registry()
+    names: dict[tuple[str, str], str] = {}
+    twice: set[tuple[str, str]] = set()
+    for entry in recorded:
+        for label in (entry.name, *entry.aliases):
+            key, name = (entry.kind, label.lower()), registry.name_for(entry)
+            if names.setdefault(key, name) != name:
+                twice.add(key)  # the file records two plugins for one short name: it cannot say which
+    return _renamed(config, "", {key: name for key, name in names.items() if key not in twice})
+
+
+def _renamed(value: Any, argument: str, names: Mapping[tuple[str, str], str]) -> Any:
+    """``value``, given as ``argument``, with the names ``names`` maps replaced: ``_walk``'s walk, over plain data."""
+    if isinstance(value, str):
+        kind = kind_of_argument(argument)
+        return names.get((kind, value.lower()), value) if kind else value
+    if isinstance(value, list):
+        return [_renamed(item, argument, names) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _renamed(item, argument if key == "type" else str(key), names) for key, item in value.items()}
+    return value

@@ -24,6 +24,7 @@ a function is the component itself (parameters, if any, are bound by keyword).
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any, Protocol
 
@@ -258,6 +259,27 @@ def plugin_manager() -> pluggy.PluginManager:
     There is one hookspec here per row of the table of kinds (``kinds.py``),
     named by the row's ``hook``; ``HOOKS`` and ``NETWORK_KINDS`` come from that table.
     """
-    manager = pluggy.PluginManager("smolml")
+    manager = _PluginManager("smolml")
     manager.add_hookspecs(sys.modules[__name__])
     return manager
+
+
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, reading only the attributes of a plugin that can be hook functions.
+
+    pluggy reads every name ``dir(plugin)`` lists; for a module that imports
+    lazily (a module ``__getattr__``), that would import each optional
+    dependency, or fail when one is missing. Here a name is read only if it has
+    the hooks' prefix or is a function found on the plugin without running its
+    code (``inspect.getattr_static``), which a ``@hookimpl(specname=...)`` is.
+    """
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if not name.startswith("smolml_"):
+            try:
+                found = inspect.getattr_static(plugin, name)
+            except AttributeError:
+                return None
+            if not inspect.isroutine(found):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)

@@ -7,21 +7,31 @@ imported, its hook functions checked, then each of its hooks is called with a
 ``register`` bound to that plugin and that kind. If any step fails, whatever the
 plugin registered is withdrawn, the failure is recorded with the plugin's name,
 distribution and version, and loading goes on with the next plugin.
+
+Whatever a plugin's code raises while it loads fails that plugin only:
+``SystemExit``, a lazy module ``__getattr__`` raising ``ImportError``, or any
+other ``BaseException`` subclass. Only ``KeyboardInterrupt`` goes through, so
+that Ctrl-C still stops a plugin that hangs. While plugins load, ``sys.stdout``
+is ``sys.stderr``: what a plugin prints never lands in a command's output (a
+CSV, a JSON report). How long each plugin took is recorded, so a slow one shows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import inspect
+import io
+import sys
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from ..wording import did_you_mean
 from .hookspecs import HOOKS, plugin_manager
-from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem
+from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem, describe_plugin
 from .selection import DISABLE_VARIABLE, Selection
 
 if TYPE_CHECKING:
@@ -56,49 +66,16 @@ def load_plugins(
     """Load every selected plugin into ``registry``, recording each one's outcome there."""
     selection = selection or Selection()
     manager = plugin_manager()
-    if entry_points is None:
-        entry_points = installed_entry_points()
-    elif callable(entry_points):
-        entry_points = entry_points()
-
-    seen: set[str] = set()
-    recorded: set[str] = set()
-    for ep in entry_points:
-        dist_name, dist_version = _distribution(ep)
-        info = PluginInfo(ep.name, dist_name, dist_version, str(getattr(ep, "value", "")), LOADED)
-        declared_before = ep.name in recorded
-        recorded.add(ep.name)
-        reason = selection.excluded(ep.name)
-        if reason:
-            registry.record_plugin(dataclasses.replace(info, status=DISABLED, reason=reason))
-            continue
-        registered: list[Component] = []
-        try:
-            if ep.name in seen:
-                raise _Failure(
-                    "import",
-                    f"two installed distributions declare a plugin named {ep.name!r}",
-                    "Uninstall one of them; only the first was loaded",
-                )
-            seen.add(ep.name)
-            plugin = _import(ep, dist_name)
-            _check_hook_names(plugin)
-            _add_to_manager(manager, plugin, ep.name)
-            try:
-                _call_hooks(registry, manager, ep.name, dist_name, dist_version, registered)
-            except _Failure:
-                manager.unregister(name=ep.name)
-                raise
-        except _Failure as failure:
-            problem = PluginProblem(
-                ep.name, failure.stage, failure.error, failure.hint, dist_name, dist_version, failure.details
-            )
-            lost = tuple((c.kind, label) for c in registered for label in (c.name, *c.aliases))
-            failed = dataclasses.replace(info, status=FAILED, problems=(problem,), would_have_provided=lost)
-            # A second declaration of a name adds its problem; the first plugin keeps its record.
-            registry.record_plugin(None if declared_before else failed, [problem], withdraw=registered)
-        else:
-            registry.record_plugin(info)
+    # Plugins print to stderr: a command's stdout carries only its own output.
+    with contextlib.redirect_stdout(sys.stderr if sys.stderr is not None else io.StringIO()):
+        if entry_points is None:
+            entry_points = installed_entry_points()
+        elif callable(entry_points):
+            entry_points = entry_points()
+        seen: set[str] = set()
+        recorded: set[str] = set()
+        for ep in entry_points:
+            _load_one(registry, manager, ep, selection, seen, recorded)
 
     if selection.only is not None:
         missing = sorted(selection.only - {name.lower() for name in recorded})
@@ -115,11 +92,107 @@ def load_plugins(
     return manager
 
 
+def _load_one(
+    registry: Registry,
+    manager: pluggy.PluginManager,
+    ep: Any,
+    selection: Selection,
+    seen: set[str],
+    recorded: set[str],
+) -> None:
+    """Load one entry point's plugin, all or nothing, and record how it went and how long it took."""
+    dist_name, dist_version = _distribution(ep)
+    info = PluginInfo(ep.name, dist_name, dist_version, str(getattr(ep, "value", "")), LOADED)
+    declared_before = ep.name in recorded
+    recorded.add(ep.name)
+    reason = selection.excluded(ep.name)
+    if reason:
+        registry.record_plugin(dataclasses.replace(info, status=DISABLED, reason=reason))
+        return
+    registered: list[Component] = []
+    started = time.perf_counter()
+    try:
+        if ep.name in seen:
+            raise _Failure(
+                "import",
+                f"two installed distributions declare a plugin named {ep.name!r}",
+                "Uninstall one of them; only the first was loaded",
+            )
+        seen.add(ep.name)
+        plugin = _import(ep, dist_name)
+        try:
+            with _contained("hooks", "could not be searched for hooks", _fix_hint(ep.name, "the plugin")):
+                _check_hook_names(plugin)
+                _add_to_manager(manager, plugin, ep.name)
+            _call_hooks(registry, manager, ep.name, dist_name, dist_version, registered)
+        except BaseException:
+            if manager.get_plugin(ep.name) is plugin:
+                manager.unregister(name=ep.name)
+            raise
+    except _Failure as failure:
+        problem = PluginProblem(
+            ep.name, failure.stage, failure.error, failure.hint, dist_name, dist_version, failure.details
+        )
+        lost = tuple((c.kind, label) for c in registered for label in (c.name, *c.aliases))
+        failed = dataclasses.replace(
+            info,
+            status=FAILED,
+            problems=(problem,),
+            would_have_provided=lost,
+            load_seconds=time.perf_counter() - started,
+        )
+        # A second declaration of a name adds its problem; the first plugin keeps its record.
+        registry.record_plugin(None if declared_before else failed, [problem], withdraw=registered)
+    except KeyboardInterrupt as interrupt:
+        registry.record_plugin(None, withdraw=registered)
+        who = describe_plugin(ep.name, dist_name, dist_version)
+        note = f"while loading {who}; {DISABLE_VARIABLE}={ep.name} leaves it out"
+        # ``add_note`` (Python 3.11+) appends to ``__notes__``; done by hand, it works on 3.10 too.
+        setattr(interrupt, "__notes__", [*getattr(interrupt, "__notes__", []), note])  # noqa: B010
+        raise
+    else:
+        registry.record_plugin(dataclasses.replace(info, load_seconds=time.perf_counter() - started))
+
+
+@contextlib.contextmanager
+def _contained(stage: str, doing: str, hint: str) -> Iterator[None]:
+    """Whatever the plugin's code raises inside becomes its ``_Failure``; only Ctrl-C goes through.
+
+    ``SystemExit`` and every other ``BaseException`` subclass a plugin may raise
+    (its own, ``GeneratorExit``...) are caught too: one plugin cannot end or
+    break a command that does not need it.
+    """
+    try:
+        yield
+    except (_Failure, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        raise _Failure(stage, f"{doing}: {_exception_text(exc)}", hint, traceback.format_exc()) from exc
+
+
+def _exception_text(exc: BaseException) -> str:
+    """``Type: message``, even for an exception whose ``str()`` itself raises."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = "(its message cannot be shown)"
+    return f"{type(exc).__name__}: {message}"
+
+
+def _fix_hint(plugin: str, part: str) -> str:
+    return (
+        f"Nothing it registered is kept. Fix {part} (the traceback is in `smolml plugins --traceback`) "
+        f"or report it to the plugin's authors; meanwhile {DISABLE_VARIABLE}={plugin} leaves it out"
+    )
+
+
 def _import(ep: Any, dist_name: str | None) -> Any:
     """The object an entry point names, or a ``_Failure`` saying why it could not be imported."""
     try:
         return ep.load()
-    except (Exception, SystemExit) as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
         disable = f"meanwhile {DISABLE_VARIABLE}={ep.name} leaves it out"
         package = dist_name or "the package that declares it"
         if dist_name:
@@ -136,7 +209,7 @@ def _import(ep: Any, dist_name: str | None) -> Any:
             )
         raise _Failure(
             "import",
-            f"could not be imported from {getattr(ep, 'value', '?')!r}: {type(exc).__name__}: {exc}",
+            f"could not be imported from {getattr(ep, 'value', '?')!r}: {_exception_text(exc)}",
             hint,
             traceback.format_exc(),
         ) from exc
@@ -170,16 +243,8 @@ def _call_hooks(
                 continue
 
             register = _registrar(registry, kind, plugin, dist_name, dist_version, registered)
-            try:
+            with _contained("register", f"failed in {hook_name}", _fix_hint(plugin, "the hook")):
                 impl.function(register=register)
-            except (Exception, SystemExit) as exc:
-                raise _Failure(
-                    "register",
-                    f"failed in {hook_name}: {type(exc).__name__}: {exc}",
-                    "Nothing it registered is kept. Fix the hook (the traceback is in `smolml plugins --traceback`) "
-                    f"or report it to the plugin's authors; meanwhile {DISABLE_VARIABLE}={plugin} leaves it out",
-                    traceback.format_exc(),
-                ) from exc
 
 
 def _registrar(
@@ -209,10 +274,17 @@ def _registrar(
 
 
 def _check_hook_names(plugin: Any) -> None:
-    """Refuse hook-like functions that SmolML would silently never call."""
+    """Refuse hook-like functions that SmolML would silently never call.
+
+    Only names with the hooks' prefix are read, so a module's lazy ``__getattr__``
+    never runs for its other names (an optional dependency stays unimported).
+    """
     hooks = ", ".join(HOOKS.values())
-    for attr, value in inspect.getmembers(plugin):
-        if not attr.startswith(_HOOK_PREFIX) or not callable(value):
+    for attr in sorted(dir(plugin)):
+        if not attr.startswith(_HOOK_PREFIX):
+            continue
+        value = getattr(plugin, attr)
+        if not callable(value):
             continue
         marked = hasattr(value, f"{ENTRY_POINT_GROUP}_impl")
         if attr not in HOOKS.values():

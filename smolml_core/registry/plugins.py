@@ -74,6 +74,8 @@ class PluginInfo:
     """Why a disabled plugin was left out (which environment variable or setting)."""
     would_have_provided: tuple[tuple[str, str], ...] = field(default=())
     """``(kind, name)`` pairs a failed plugin registered before it failed, all withdrawn."""
+    load_seconds: float | None = None
+    """How long importing it and calling its hooks took (until it failed, for a failed one); None if not loaded."""
 
     @property
     def description(self) -> str:

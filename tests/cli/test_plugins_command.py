@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import types
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from smolml_core import KINDS, Registry, hookimpl, register, use_registry
+from smolml_core import KINDS, Registry, build_network, hookimpl, register, use_registry
 from smolml_core.cli import main
+from smolml_core.cli import plugins as plugins_command
 from smolml_core.registry.loader import installed_entry_points
 
 from ..registry.fakes import FakeDistribution, FakeEntryPoint, activation_plugin, plugin_module
@@ -30,6 +35,7 @@ PLUGIN_KEYS = {
     "version",
     "source",
     "reason",
+    "load_seconds",
     "component_count",
     "components",
     "would_have_provided",
@@ -150,6 +156,7 @@ def test_json_has_every_plugin_and_problem(capsys) -> None:
     assert status == 0
     report = json.loads(out)
     assert report["format"] == 1 and report["strict"] is False
+    load_seconds = report["summary"].pop("load_seconds")
     assert report["summary"] == {"plugins": 4, "loaded": 1, "failed": 2, "disabled": 1, "problems": 2}
     plugins = {p["name"]: p for p in report["plugins"]}
     assert list(plugins) == ["std", "broken", "half", "shapes"]
@@ -190,6 +197,9 @@ def test_json_has_every_plugin_and_problem(capsys) -> None:
     assert "the layer hook fell over" in half["problems"][0]["details"]  # the traceback, always in the JSON
 
     assert (plugins["shapes"]["status"], plugins["shapes"]["reason"]) == ("disabled", "disabled by disable=")
+    assert plugins["shapes"]["load_seconds"] is None  # never imported
+    timed = [plugins[name]["load_seconds"] for name in ("std", "broken", "half")]
+    assert all(seconds >= 0 for seconds in timed) and load_seconds == pytest.approx(sum(timed))
     assert report["other_problems"] == []
 
 
@@ -282,6 +292,102 @@ def test_a_plugin_that_ends_the_program_does_not_crash_the_command(capsys) -> No
     assert "problem       register: failed in smolml_register_activations: SystemExit: 3" in out
     assert "withdrawn     activation zzz" in out
     assert "std: loaded" in out
+
+
+class ItsOwnBaseException(BaseException):
+    """Not an Exception, not KeyboardInterrupt, not SystemExit."""
+
+
+def escaping_plugins() -> list[FakeEntryPoint]:
+    """A lazy module whose hook import fails, a hook raising a BaseException, and a plugin that prints."""
+    lazy = types.ModuleType("smolml_lazy.plugin")
+
+    def __getattr__(name: str) -> Any:
+        raise ImportError(f"cannot import {name}: optional dependency missing")
+
+    lazy.__getattr__ = __getattr__  # type: ignore[method-assign]
+    lazy.__dir__ = lambda: ["smolml_register_layers", "torch_bridge"]  # type: ignore[method-assign]
+
+    @hookimpl
+    def smolml_register_losses(register):
+        raise ItsOwnBaseException("raised past `except Exception`")
+
+    @hookimpl
+    def smolml_register_activations(register):
+        print("chatty plugin says hello")
+        register("chatty", lambda x: x)
+
+    return [
+        FakeEntryPoint("lazy", lazy),
+        FakeEntryPoint("based", plugin_module("based", smolml_register_losses=smolml_register_losses)),
+        FakeEntryPoint("chatty", plugin_module("chatty", smolml_register_activations=smolml_register_activations)),
+    ]
+
+
+def test_plugins_that_escape_ordinary_handling_leave_the_json_intact(capsys) -> None:
+    with installed(*STD, *escaping_plugins()):
+        status, out, err = run(capsys, "plugins", "--json")
+    assert status == 0
+    report = json.loads(out)  # nothing the plugins printed or raised got into stdout
+    plugins = {p["name"]: p for p in report["plugins"]}
+    assert {name: p["status"] for name, p in plugins.items()} == {
+        "std": "loaded",
+        "lazy": "failed",
+        "based": "failed",
+        "chatty": "loaded",
+    }
+    assert plugins["lazy"]["problems"][0]["error"] == (
+        "could not be searched for hooks: ImportError: "
+        "cannot import smolml_register_layers: optional dependency missing"
+    )
+    assert plugins["based"]["problems"][0]["error"] == (
+        "failed in smolml_register_losses: ItsOwnBaseException: raised past `except Exception`"
+    )
+    assert err == "chatty plugin says hello\n"
+
+
+def test_the_text_report_shows_each_plugins_load_time_and_marks_a_slow_one(capsys, monkeypatch) -> None:
+    with installed(*STD, shapes("swish")):
+        status, out, _ = run(capsys, "plugins")
+    assert status == 0
+    shapes_block = next(block for block in out.split("\n\n") if block.startswith("shapes:"))
+    assert re.search(r"^  load time     \d+\.\d{3} s$", shapes_block, re.MULTILINE)
+
+    monkeypatch.setattr(plugins_command, "SLOW_SECONDS", -1.0)
+    with installed(*STD, shapes("swish")):
+        status, out, _ = run(capsys, "plugins")
+    shapes_block = next(block for block in out.split("\n\n") if block.startswith("shapes:"))
+    assert " s (slow: every command waits for it; SMOLML_DISABLE_PLUGINS=shapes leaves it out " in shapes_block
+
+
+def test_ctrl_c_on_a_hanging_plugin_names_it(capsys) -> None:
+    @hookimpl
+    def smolml_register_activations(register):
+        raise KeyboardInterrupt  # what Ctrl-C raises inside a hook that sleeps
+
+    hangs = FakeEntryPoint("hangs", plugin_module("hangs", smolml_register_activations=smolml_register_activations))
+    with installed(*STD, hangs):
+        status, out, err = run(capsys, "plugins", "--json")
+    assert (status, out) == (130, "")
+    assert err == "smolml: interrupted while loading plugin 'hangs'; SMOLML_DISABLE_PLUGINS=hangs leaves it out\n"
+
+
+def test_predictions_on_stdout_stay_clean_while_a_plugin_prints(capsys, tmp_path) -> None:
+    with installed(*STD):
+        network = build_network(
+            {
+                "layers": [{"type": "dense", "input_size": 2, "output_size": 1, "activation_function": "sigmoid"}],
+                "loss_function": "binary_cross_entropy",
+            }
+        )
+        network.save(tmp_path / "model.npz")
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n3,4\n")
+    with installed(*STD, *escaping_plugins()):
+        status, out, err = run(capsys, "predict", str(tmp_path / "model.npz"), str(tmp_path / "rows.csv"))
+    assert status == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["prediction", "probability"] and len(rows) == 3
+    assert "chatty plugin says hello" in err
 
 
 def test_no_plugin_at_all(capsys) -> None:
