@@ -305,7 +305,11 @@ def _check_table_size(file: BinaryIO, where: str) -> None:
     if find_end is None:
         return
     end = find_end(file)
-    if end is not None and end[5] > _MAX_MEMBERS * _MAX_ENTRY_BYTES:  # index 5: the table's size in bytes
+    if end is None:
+        return  # no end record: zipfile says so
+    if end[4] > _MAX_MEMBERS:  # index 4: how many members the archive says it has
+        raise _damaged(where, f"it has {end[4]:,} members; a SmolML file has at most {_MAX_MEMBERS:,}")
+    if end[5] > _MAX_MEMBERS * _MAX_ENTRY_BYTES:  # index 5: the table's size in bytes
         raise _damaged(where, f"its table of contents is {bytes_text(end[5])}, more than a SmolML file's can be")
 
 
