@@ -19,6 +19,13 @@ inert as safetensors for our arrays (floats only).
 Every way a file can be wrong (not a zip, truncated, a flipped byte, a missing
 or extra array, a wrong shape or dtype, edited JSON, a newer format) becomes a
 ``ModelFileError`` that says what is wrong, never a numpy or zip traceback.
+
+Nothing a file only declares is trusted with memory: the zip's table of
+contents, then each ``.npy`` header, then the description are checked against
+limits and against each other before anything is unpacked or built, the
+network is built within the bytes the file holds, and each array is read in
+chunks into an array of its checked size (``_Archive``; docs/saving.md lists
+the checks).
 """
 
 from __future__ import annotations
