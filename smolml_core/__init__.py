@@ -24,6 +24,7 @@ from .array import (
 from .config import build_network, load_config
 from .drawing import to_dot, write_dot
 from .errors import (
+    ArraySizeError,
     ConfigError,
     DuplicateComponentError,
     GraphError,
@@ -130,6 +131,7 @@ __all__ = [
     # errors
     "SmolMLError",
     "ConfigError",
+    "ArraySizeError",
     "InputMismatch",
     "UnknownComponentError",
     "DuplicateComponentError",

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 __all__ = [
+    "ArraySizeError",
     "ConfigError",
     "DuplicateComponentError",
     "GraphError",
@@ -97,6 +98,15 @@ class InputMismatch(ConfigError):
     def _describe(self) -> str:
         source = self.source or f"the input has {self.actual}"
         return f"is {self.expected}, but {source}; set {self.parameter} = {self.actual}"
+
+
+class ArraySizeError(ConfigError):
+    """An array would need more memory than there is (or than a model file's arrays allow).
+
+    Raised before the array is made, with the shape and the bytes it would
+    need, so a size such as ``output_size = 10**12`` is a message instead of a
+    ``MemoryError`` or minutes of swapping.
+    """
 
 
 class UnknownComponentError(ConfigError, LookupError):

@@ -4,9 +4,10 @@ Only regular files are written by renaming a finished temporary file over
 them (``write_atomically``); a device, a FIFO or a socket cannot be replaced
 that way without destroying it, so ``write_atomically`` refuses one and
 ``write_output`` streams into it (``-o /dev/stdout``). Reading goes through
-``read_regular``: a FIFO or a device is refused before it is opened (reading
-one could wait forever, or never end), and no more than a stated number of
-bytes is ever read.
+``read_regular`` (or ``open_regular``, for a reader that takes only what it
+needs): a FIFO or a device is refused before it is opened (reading one could
+wait forever, or never end), and no more than a stated number of bytes is
+ever read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["SpecialFileError", "read_regular", "special_file_kind", "write_atomically", "write_output"]
+__all__ = ["SpecialFileError", "open_regular", "read_regular", "special_file_kind", "write_atomically", "write_output"]
 
 
 class SpecialFileError(OSError):
@@ -49,21 +50,34 @@ def special_file_kind(path: str | os.PathLike[str]) -> str | None:
     return "not a regular file"
 
 
-def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of the regular file at ``path``, refusing anything else and anything over ``limit`` bytes.
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """The regular file at ``path``, open for reading bytes; anything else is refused before it is opened.
 
     Raises ``SpecialFileError`` for a FIFO, a device, a socket or a folder
     (checked before opening, and again on the opened file, so a path swapped
-    in between is caught too) and for a file longer than ``limit``; other
-    ``OSError``s (missing, no permission) pass through.
+    in between is caught too); other ``OSError``s (missing, no permission)
+    pass through. For a reader that takes only what it needs (a zip archive).
     """
     kind = special_file_kind(path)
     if kind is not None:
         raise SpecialFileError(f"{os.fspath(path)!r} is {kind}, not a regular file")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as file:
+    try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise SpecialFileError(f"{os.fspath(path)!r} is not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, refusing anything else and anything over ``limit`` bytes.
+
+    Raises ``SpecialFileError`` as ``open_regular`` does, and for a file longer
+    than ``limit``; other ``OSError``s (missing, no permission) pass through.
+    """
+    with open_regular(path) as file:
         data = file.read(limit + 1)
     if len(data) > limit:
         raise SpecialFileError(f"{os.fspath(path)!r} is larger than {limit:,} bytes, more than this file can be")

@@ -19,23 +19,33 @@ inert as safetensors for our arrays (floats only).
 Every way a file can be wrong (not a zip, truncated, a flipped byte, a missing
 or extra array, a wrong shape or dtype, edited JSON, a newer format) becomes a
 ``ModelFileError`` that says what is wrong, never a numpy or zip traceback.
+
+Nothing a file only declares is trusted with memory: the zip's table of
+contents, then each ``.npy`` header, then the description are checked against
+limits and against each other before anything is unpacked or built, the
+network is built within the bytes the file holds, and each array is read in
+chunks into an array of its checked size (``_Archive``; docs/saving.md lists
+the checks).
 """
 
 from __future__ import annotations
 
-import io
 import json
+import math
 import os
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
 from ._version import __version__
+from .array.allocation import allocation_budget, bytes_text, memory_limit
 from .config import build_network
 from .errors import ModelFileError, SmolMLError
-from .files import write_atomically
+from .files import open_regular, special_file_kind, write_atomically
 from .nn import NeuralNetwork
 from .nn.saving import declare_file_format
 from .nn.walk import layer_prefix, named_parameters, named_state
@@ -51,6 +61,24 @@ FORMAT_VERSION = 1
 _META = "meta"
 _ZIP_MAGIC = b"PK\x03\x04"
 _FLOAT_DTYPES = ("float32", "float64")
+
+# Limits checked before anything is decompressed or built (see docs/saving.md).
+_MAX_MEMBERS = 50_000
+"""Arrays in one file: a network of thousands of layers, each with its optimizer's buffers, fits."""
+_MAX_ENTRY_BYTES = 200
+"""Bytes per member, on average, in the zip's table of contents (its fixed part is 46, then the name)."""
+_MAX_NAME = 1_000
+_MAX_META = 8_000_000
+"""Bytes of the JSON description; a network of thousands of layers needs well under one million."""
+_MAX_HEADER = 10_000
+"""Bytes of one ``.npy`` header, numpy's own limit."""
+_MAX_DEFLATE_RATIO = 1032
+"""Deflate never unpacks one byte into more than this many, so a member claiming more is a lie (a zip bomb)."""
+_SMALL = 1 << 20
+"""Room for rounding: a few headers' worth, or a tiny array a layer makes for itself while built."""
+_CHUNK = 1 << 20
+
+_Shape = tuple[int, ...]
 
 
 # -- saving ------------------------------------------------------------------------
@@ -132,38 +160,43 @@ def load_network(path: str | os.PathLike[str]) -> NeuralNetwork:
 def _load(path: str | os.PathLike[str], network_class: type[NeuralNetwork]) -> NeuralNetwork:
     """``load_network``, building the network as ``network_class`` (what ``MyNetwork.load`` asks for)."""
     where = f"{os.fspath(path)!r}"
-    arrays = _read_arrays(path, where)
-    meta = _read_meta(arrays, where)
-    try:
-        return _rebuild(meta, arrays, network_class)
-    except ModelFileError as exc:
-        raise ModelFileError(f"{where}: {exc}") from exc.__cause__
+    with _open_archive(path, where) as archive:
+        meta = _read_meta(archive, where)
+        try:
+            return _rebuild(meta, archive, network_class)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{where}: {exc}") from exc.__cause__
 
 
-def _read_arrays(path: str | os.PathLike[str], where: str) -> dict[str, np.ndarray]:
-    """Every array in the archive, read eagerly so that damage shows up here and nowhere later."""
+@contextmanager
+def _open_archive(path: str | os.PathLike[str], where: str) -> Iterator[_Archive]:
+    """The file's archive, its table of contents checked; no member is decompressed yet."""
+    kind = special_file_kind(path)
+    if kind is not None:  # a FIFO could block forever, /dev/zero never ends: refused before opening
+        raise ModelFileError(f"{where} cannot be read as a model file: it is {kind}, not a regular file")
     try:
-        data = Path(path).read_bytes()
+        file = open_regular(path)
     except FileNotFoundError:
         raise ModelFileError(f"{where}: no such file") from None
     except OSError as exc:
         raise ModelFileError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
-    if not data.startswith(_ZIP_MAGIC):  # else numpy would guess other formats and talk about pickles
-        raise ModelFileError(f"{where} is not a SmolML network file (it is not a .npz archive)")
-    try:
-        archive = np.load(io.BytesIO(data), allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it is a single array, not an archive")
-        with archive:
-            arrays = {name: archive[name] for name in archive.files}
-    # Whatever numpy or zipfile raise on these bytes (BadZipFile, a bad CRC, a broken .npy
-    # header, zlib or struct errors), it means the same thing to the user: a damaged file.
-    except Exception as exc:
-        raise ModelFileError(f"{where} is not a SmolML network file, or it is damaged ({_reason(exc)})") from exc
-    for name, value in arrays.items():
-        if not isinstance(value, np.ndarray):  # numpy hands back members that are not .npy as raw bytes
-            raise ModelFileError(f"{where} is not a SmolML network file, or it is damaged ({name!r} is not an array)")
-    return arrays
+    with file:
+        try:
+            if file.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:  # else numpy would guess other formats, talk of pickles
+                raise ModelFileError(f"{where} is not a SmolML network file (it is not a .npz archive)")
+            archive = _Archive(file, where)
+        except ModelFileError:
+            raise
+        # Whatever zipfile raises on these bytes (BadZipFile, struct or zlib errors), it means the
+        # same thing to the user: a damaged file.
+        except Exception as exc:
+            raise _damaged(where, _reason(exc)) from exc
+        with archive.zip:
+            yield archive
+
+
+def _damaged(where: str, reason: str) -> ModelFileError:
+    return ModelFileError(f"{where} is not a SmolML network file, or it is damaged ({reason})")
 
 
 def _reason(exc: BaseException) -> str:
@@ -171,10 +204,161 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) < 200 else text[:200] + "..."
 
 
-def _read_meta(arrays: dict[str, np.ndarray], where: str) -> dict[str, Any]:
-    raw = arrays.get(_META)
-    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ModelFileError(f"{where} has no SmolML description ('meta'); it was not written by network.save()")
+class _Archive:
+    """A model file's zip members, checked from the archive's table of contents before any is decompressed.
+
+    The table (the zip's central directory) gives each member's name and its
+    sizes, packed and unpacked. They are checked against the file and against
+    limits here; each array's ``.npy`` header is checked against its member's
+    size and against the description before its data is read; and data is
+    read in chunks into an array of exactly the checked size, so no declared
+    size is ever trusted to allocate memory.
+    """
+
+    def __init__(self, file: BinaryIO, where: str) -> None:
+        self.where = where
+        file_size = os.fstat(file.fileno()).st_size
+        _check_table_size(file, where)
+        self.zip = zipfile.ZipFile(file)
+        infos = self.zip.infolist()
+        if len(infos) > _MAX_MEMBERS:
+            raise _damaged(where, f"it has {len(infos):,} members; a SmolML file has at most {_MAX_MEMBERS:,}")
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            self.members[self._check_member(info, file_size)] = info
+        self.unpacked_bytes = sum(info.file_size for info in infos)
+        """What all members hold once unpacked: at most what the file holds, or deflate could make of it."""
+        limit = memory_limit()
+        if self.unpacked_bytes > limit:
+            raise ModelFileError(
+                f"{where} holds arrays of {bytes_text(self.unpacked_bytes)}, more than this machine's memory "
+                f"({bytes_text(limit, exact=False)})"
+            )
+        self.headers = self._read_headers()
+
+    def _check_member(self, info: zipfile.ZipInfo, file_size: int) -> str:
+        """The array name of the member ``info`` (``layers.0.weights``), once its entry is found sane."""
+        name = info.filename
+        if len(name) > _MAX_NAME:
+            raise _damaged(self.where, f"a member's name is {len(name):,} characters long")
+        if not name.endswith(".npy"):
+            raise _damaged(self.where, f"{name!r} is not an array")
+        key = name[: -len(".npy")]
+        if key in self.members:
+            raise _damaged(self.where, f"it holds two members named {name!r}")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+            raise _damaged(self.where, f"{name!r} is encrypted or packed in a way numpy never writes")
+        if info.header_offset + info.compress_size > file_size:
+            raise _damaged(self.where, f"{name!r} would end past the end of the file")
+        most = (
+            info.compress_size if info.compress_type == zipfile.ZIP_STORED else _MAX_DEFLATE_RATIO * info.compress_size
+        )
+        if info.file_size > most + _SMALL:
+            raise _damaged(
+                self.where,
+                f"{name!r} claims to unpack {info.compress_size:,} bytes into {bytes_text(info.file_size)}, "
+                "more than they can hold",
+            )
+        return key
+
+    def _read_headers(self) -> dict[str, tuple[_Shape, bool, np.dtype[Any]]]:
+        """Each member's ``.npy`` header (its shape, order and dtype), checked against the member's size.
+
+        Only the first bytes of each member are unpacked, so a header that
+        declares more data than its member holds is refused before anything
+        is allocated for it.
+        """
+        headers = {}
+        for key, info in self.members.items():
+            try:
+                with self.zip.open(info) as stream:
+                    shape, fortran, dtype = _read_npy_header(stream)
+                    size = stream.tell() + math.prod(shape) * dtype.itemsize
+            except Exception as exc:  # zip CRC, zlib, truncation, a broken .npy header
+                raise _damaged(self.where, f"the array {key!r}: {_reason(exc)}") from exc
+            if dtype.hasobject:
+                raise _damaged(
+                    self.where,
+                    f"the array {key!r} holds Python objects, stored pickled; files are read with allow_pickle=False",
+                )
+            if size != info.file_size:
+                raise _damaged(
+                    self.where,
+                    f"the header of the array {key!r} declares {_shape_text(shape, dtype)}, {bytes_text(size)} with "
+                    f"the header, but its member holds {info.file_size:,} bytes",
+                )
+            headers[key] = (shape, fortran, dtype)
+        return headers
+
+    def read(self, key: str, check: Callable[[_Shape, np.dtype[Any]], None]) -> np.ndarray:
+        """The array ``key``, once ``check(shape, dtype)`` has accepted its header."""
+        shape, fortran, dtype = self.headers[key]
+        check(shape, dtype)
+        flat = np.empty(math.prod(shape), dtype)
+        try:
+            with self.zip.open(self.members[key]) as stream:
+                _read_npy_header(stream)
+                _read_exactly(stream, flat.view(np.uint8) if flat.nbytes else None, flat.nbytes)
+                if stream.read(1):
+                    raise ValueError("it holds more than its header says")
+        except Exception as exc:  # zip CRC, zlib, truncation
+            raise ModelFileError(f"the array {key!r} is damaged ({_reason(exc)})") from exc
+        return flat.reshape(shape, order="F" if fortran else "C")
+
+
+def _check_table_size(file: BinaryIO, where: str) -> None:
+    """Refuse a table of contents too long for a SmolML file before zipfile reads it all into objects."""
+    find_end = getattr(zipfile, "_EndRecData", None)  # zipfile's own reader of the end record
+    if find_end is None:
+        return
+    end = find_end(file)
+    if end is None:
+        return  # no end record: zipfile says so
+    if end[4] > _MAX_MEMBERS:  # index 4: how many members the archive says it has
+        raise _damaged(where, f"it has {end[4]:,} members; a SmolML file has at most {_MAX_MEMBERS:,}")
+    if end[5] > _MAX_MEMBERS * _MAX_ENTRY_BYTES:  # index 5: the table's size in bytes
+        raise _damaged(where, f"its table of contents is {bytes_text(end[5])}, more than a SmolML file's can be")
+
+
+def _read_npy_header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    """``(shape, fortran_order, dtype)`` from the header of a ``.npy`` stream, which is left at the data."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream, max_header_size=_MAX_HEADER)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(stream, max_header_size=_MAX_HEADER)
+    raise ValueError(f".npy format version {version[0]}.{version[1]}, which numpy.save never writes for numbers")
+
+
+def _read_exactly(stream: IO[bytes], into: np.ndarray | None, nbytes: int) -> None:
+    """Fill ``into`` (bytes) with the next ``nbytes`` of ``stream``, a chunk at a time: never more, never a copy."""
+    done = 0
+    while done < nbytes:
+        chunk = stream.read(min(_CHUNK, nbytes - done))
+        if not chunk:
+            raise EOFError(f"the data ends after {done:,} of {nbytes:,} bytes")
+        assert into is not None
+        into[done : done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+        done += len(chunk)
+
+
+def _read_meta(archive: _Archive, where: str) -> dict[str, Any]:
+    absent = f"{where} has no SmolML description ('meta'); it was not written by network.save()"
+    if _META not in archive.members:
+        raise ModelFileError(absent)
+
+    shape, _, dtype = archive.headers[_META]
+    if dtype != np.uint8 or len(shape) != 1:
+        raise ModelFileError(absent)
+    if shape[0] > _MAX_META:
+        raise ModelFileError(
+            f"{where}: its description is {bytes_text(shape[0])} long; a SmolML description has at most "
+            f"{bytes_text(_MAX_META)}"
+        )
+    try:
+        raw = archive.read(_META, lambda shape, dtype: None)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{where}: {exc}") from exc.__cause__
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -192,14 +376,19 @@ def _read_meta(arrays: dict[str, np.ndarray], where: str) -> dict[str, Any]:
     return meta
 
 
-def _rebuild(meta: dict[str, Any], arrays: dict[str, np.ndarray], network_class: type[NeuralNetwork]) -> NeuralNetwork:
+def _rebuild(meta: dict[str, Any], archive: _Archive, network_class: type[NeuralNetwork]) -> NeuralNetwork:
+    _check_descriptions(meta, archive)  # before plugins are loaded or anything is built
     recorded = _check_plugins(_field(meta, "plugins", list))
     # Names another plugin provides too by now find the recorded plugin's components, not an ambiguity.
     config = with_recorded_names(_field(meta, "config", dict), recorded)
     rng = get_rng()
     state_before = rng.bit_generator.state
+    # The network is built within the bytes the file's members really hold: a config that asks
+    # for bigger layers than the file has arrays for is refused before their weights are drawn.
+    holds = f"the {bytes_text(archive.unpacked_bytes, exact=False)} of arrays the file holds"
     try:
-        network = build_network(config, network_class=network_class)  # fresh weights, overwritten below
+        with allocation_budget(archive.unpacked_bytes + _SMALL, holds):
+            network = build_network(config, network_class=network_class)  # fresh weights, overwritten below
     except SmolMLError as exc:
         raise ModelFileError(f"its network config cannot be built: {exc}") from exc
     except MemoryError as exc:
@@ -210,9 +399,9 @@ def _rebuild(meta: dict[str, Any], arrays: dict[str, np.ndarray], network_class:
         rng.bit_generator.state = state_before
 
     expected = {_META}
-    expected |= _restore_layer_arrays(network, _field(meta, "layer_arrays", dict), arrays)
-    expected |= _restore_optimizer(network, _field(meta, "optimizer_state", list), arrays)
-    extra = sorted(set(arrays) - expected)
+    expected |= _restore_layer_arrays(network, _field(meta, "layer_arrays", dict), archive)
+    expected |= _restore_optimizer(network, _field(meta, "optimizer_state", list), archive)
+    extra = sorted(set(archive.members) - expected)
     if extra:
         raise ModelFileError(f"it holds arrays its description does not mention: {', '.join(extra)}")
     epochs = _field(meta, "epochs_trained", int)
@@ -273,16 +462,16 @@ def _missing_component(kind: str, name: str, plugin: str, distribution: Any, ver
     return f"it uses the {kind} {name!r} from plugin {plugin!r}, which is not installed or not loaded here"
 
 
-def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], arrays: dict[str, np.ndarray]) -> set[str]:
+def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], archive: _Archive) -> set[str]:
     """Copy each saved layer array into the freshly built network, checking it fits exactly."""
     found: set[str] = set()
     for i, layer in enumerate(network.layers):
         for key, target in named_state(layer, layer_prefix(i)).items():
-            loaded = _array(arrays, described, key)
+            loaded = _array(archive, described, key)
             if loaded.shape != target.shape or loaded.dtype != target.dtype:
                 raise ModelFileError(
-                    f"{key} is {_shape_text(loaded)} but layer {i} ({type(layer).__name__}) needs "
-                    f"{_shape_text(target)}; the arrays do not fit the network"
+                    f"{key} is {_shape_text(loaded.shape, loaded.dtype)} but layer {i} ({type(layer).__name__}) needs "
+                    f"{_shape_text(target.shape, target.dtype)}; the arrays do not fit the network"
                 )
             target.assign(loaded)
             target.restart()
@@ -293,28 +482,60 @@ def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], arr
     return found
 
 
-def _array(arrays: dict[str, np.ndarray], described: dict[str, Any], key: str) -> np.ndarray:
-    """The array ``key``, present, float, and matching its own description."""
+def _array(archive: _Archive, described: dict[str, Any], key: str) -> np.ndarray:
+    """The array ``key``, present, float, and matching its own description, checked before its data is read."""
     if key not in described:
         raise ModelFileError(f"its description lacks the array {key!r}")
-    if key not in arrays:
+    if key not in archive.members:
         raise ModelFileError(f"the array {key!r} is missing")
-    array = arrays[key]
+    info = described[key]
+
+    def check(shape: _Shape, dtype: np.dtype[Any]) -> None:
+        _check_array(key, info, shape, dtype)
+
+    array = archive.read(key, check)
     if array.dtype.byteorder not in "=|":  # numpy writes native order as "="; this one is foreign
         array = array.astype(array.dtype.newbyteorder("="))  # a file from a machine of the other byte order
-    info = described[key]
-    if not isinstance(info, dict) or info.get("shape") != list(array.shape) or info.get("dtype") != array.dtype.name:
-        raise ModelFileError(f"the array {key!r} is {_shape_text(array)}, not what its description says ({info})")
-    if array.dtype.name not in _FLOAT_DTYPES:
-        raise ModelFileError(f"the array {key!r} holds {array.dtype.name}; only float32 and float64 are allowed")
     return array
 
 
-def _shape_text(array: Any) -> str:
-    return f"{array.dtype.name} of shape {tuple(array.shape)}"
+def _check_array(key: str, info: Any, shape: _Shape, dtype: np.dtype[Any]) -> None:
+    """The array ``key`` is what its description ``info`` says, and floats."""
+    if not isinstance(info, dict) or info.get("shape") != list(shape) or info.get("dtype") != dtype.name:
+        raise ModelFileError(
+            f"the array {key!r} is {_shape_text(shape, dtype)}, not what its description says ({_cut(info)})"
+        )
+    if dtype.name not in _FLOAT_DTYPES:
+        raise ModelFileError(f"the array {key!r} holds {dtype.name}; only float32 and float64 are allowed")
 
 
-def _restore_optimizer(network: NeuralNetwork, entries: list[Any], arrays: dict[str, np.ndarray]) -> set[str]:
+def _check_descriptions(meta: dict[str, Any], archive: _Archive) -> None:
+    """Every array the description describes, as the archive's headers have it: checked before building."""
+    described = meta.get("layer_arrays")
+    pairs = list(described.items()) if isinstance(described, dict) else []
+    entries = meta.get("optimizer_state")
+    for entry in entries if isinstance(entries, list) else []:
+        buffers = entry.get("buffers") if isinstance(entry, dict) else None
+        for info in buffers.values() if isinstance(buffers, dict) else []:
+            if isinstance(info, dict) and str(info.get("array")).startswith("optimizer."):
+                pairs.append((info["array"], info))
+    for key, info in pairs:
+        if key in archive.headers:
+            shape, _, dtype = archive.headers[key]
+            _check_array(key, info, shape, dtype)
+
+
+def _shape_text(shape: tuple[int, ...], dtype: np.dtype[Any]) -> str:
+    return f"{dtype.name} of shape {tuple(shape)}"
+
+
+def _cut(value: Any) -> str:
+    """``repr(value)``, cut to a length a message can quote."""
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _restore_optimizer(network: NeuralNetwork, entries: list[Any], archive: _Archive) -> set[str]:
     """Put back each parameter's step counter and buffers, so training resumes exactly."""
     found: set[str] = set()
     state: dict[tuple[int, str], dict[str, Any]] = {}
@@ -341,12 +562,14 @@ def _restore_optimizer(network: NeuralNetwork, entries: list[Any], arrays: dict[
             array_key = info.get("array") if isinstance(info, dict) else None
             if array_key != f"optimizer.{layer_index}.{name}.{key}":
                 raise ModelFileError(f"{where}.buffers.{key} names the array {array_key!r}")
-            buffer = _array(arrays, {array_key: info}, array_key)
-            if buffer.dtype != params[name].dtype or buffer.shape != params[name].shape:
+            buffer = _array(archive, {array_key: info}, array_key)
+            param = params[name]
+            if buffer.dtype != param.dtype or buffer.shape != param.shape:
                 raise ModelFileError(
-                    f"{array_key} is {_shape_text(buffer)} but its parameter is {_shape_text(params[name])}"
+                    f"{array_key} is {_shape_text(buffer.shape, buffer.dtype)} but its parameter is "
+                    f"{_shape_text(param.shape, param.dtype)}"
                 )
-            buffers[key] = buffer.copy()
+            buffers[key] = buffer  # read into a new array of its own: no copy needed
             found.add(array_key)
         state[(layer_index, name)] = {**values, **buffers}
     network.optimizer.state.clear()

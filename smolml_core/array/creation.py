@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..rng import get_rng
+from .allocation import allocate
 from .mlarray import MLArray
 
 __all__ = ["ones", "randn", "zeros"]
@@ -18,17 +19,17 @@ __all__ = ["ones", "randn", "zeros"]
 
 def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = True) -> MLArray:
     """An array of zeros."""
-    return MLArray(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+    return MLArray(allocate(_shape(shape), dtype, lambda s: np.zeros(s, dtype=dtype)), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = True) -> MLArray:
     """An array of ones."""
-    return MLArray(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+    return MLArray(allocate(_shape(shape), dtype, lambda s: np.ones(s, dtype=dtype)), requires_grad=requires_grad)
 
 
 def randn(*shape: Any, dtype: Any = np.float64, requires_grad: bool = True) -> MLArray:
     """Samples of the standard normal distribution, drawn from the seeded generator."""
-    values = get_rng().standard_normal(_shape(shape)).astype(dtype, copy=False)
+    values = allocate(_shape(shape), np.float64, get_rng().standard_normal).astype(dtype, copy=False)
     return MLArray(values, requires_grad=requires_grad)
 
 

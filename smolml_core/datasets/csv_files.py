@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, SmolMLError
+from ..errors import ArraySizeError, ConfigError, SmolMLError
 from ..wording import did_you_mean
 from .dataset import Dataset
 from .preparing import standardize as standardized
@@ -47,7 +47,11 @@ def load_csv(
     """
     dataset = read_csv(path, target, one_hot=one_hot, delimiter=delimiter)
     X = standardized(dataset.X).X_train if standardize else dataset.X
-    return X, dataset.targets(one_hot)
+    try:
+        return X, dataset.targets(one_hot)
+    except ArraySizeError as exc:  # one-hot rows for too many classes
+        advice = "if it is a number to predict rather than a class, pass one_hot=False"
+        raise ArraySizeError(f"{exc.message}; {advice}", path=(f"target {target!r}",)).in_file(path) from exc
 
 
 def read_csv(

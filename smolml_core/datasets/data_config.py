@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, SmolMLError
+from ..errors import ArraySizeError, ConfigError, SmolMLError
 from ..validation import is_number, is_whole_number
 from ..wording import did_you_mean
 from .csv_files import read_csv
@@ -70,8 +70,13 @@ def _load(table: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
             "the target holds numbers to predict, not classes, so it cannot be stratified", path=("stratify",)
         )
     try:
+        y = dataset.targets(options["one_hot"])
+    except ArraySizeError as exc:  # one-hot rows for too many classes
+        advice = "if the target is a number to predict rather than a class, set one_hot = false"
+        raise ArraySizeError(f"{exc.message}; {advice}", path=("target",)) from exc
+    try:
         X_train, X_test, y_train, y_test = train_test_split(
-            dataset.X, dataset.targets(options["one_hot"]), options["test_size"], options["seed"], options["stratify"]
+            dataset.X, y, options["test_size"], options["seed"], options["stratify"]
         )
     except ConfigError as exc:  # too few rows for this test_size
         raise exc.at("test_size") from None

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..array.allocation import allocate
 from ..errors import ConfigError, ShapeError
 from ..validation import is_number
 
@@ -60,7 +61,10 @@ def one_hot(labels: Any, num_classes: int | None = None) -> np.ndarray:
     count = int(values.max()) + 1 if num_classes is None else num_classes
     if values.size and values.max() >= count:
         raise ConfigError(f"label {int(values.max())} does not fit num_classes={count} (labels run 0..{count - 1})")
-    return np.eye(count, dtype=np.float64)[values]
+    what = f"one-hot targets for {values.size:,} samples and {count:,} classes, an array"
+    rows = allocate((values.size, count), np.float64, np.zeros, what)
+    rows[np.arange(values.size), values] = 1.0
+    return rows
 
 
 def train_test_split(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..array import MLArray
+from ..array.allocation import allocate
 from ..registry import Configurable
 from ..registry.kinds import component_base
 from ..rng import get_rng
@@ -50,7 +51,7 @@ class WeightInitializer(Configurable):
         shape = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         if not shape or any(not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1 for d in shape):
             raise ValueError(f"{type(self).__name__}.initialize needs sizes >= 1, got {shape!r}")
-        values = np.asarray(self.sample(tuple(int(d) for d in shape), get_rng()))
+        values = allocate(shape, dtype, lambda dims: np.asarray(self.sample(dims, get_rng())), "weights")
         return MLArray(values, dtype=dtype)
 
     def __repr__(self) -> str:

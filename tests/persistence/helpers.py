@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import MLArray, NeuralNetwork, build_network
+from smolml_core import MLArray, NeuralNetwork, build_network, set_seed, use_registry
 from smolml_core.registry.loader import installed_entry_points
 from smolml_core.registry.registry import Registry
 
@@ -41,6 +41,15 @@ def small_network(optimizer: Any = "adam", dtype: str = "float64", **network: An
             **network,
         }
     )
+
+
+def save_trained(path: Any) -> None:
+    """Save at ``path`` a trained 3 -> 4 -> 2 network with Adam: two layers of different shapes, optimizer buffers."""
+    with use_registry(installed_registry()):
+        set_seed(0)
+        network = small_network({"type": "adam", "learning_rate": 0.1})
+        network.train(*dataset(), epochs=2, verbose=False)
+        network.save(path)
 
 
 def layer_arrays(network: NeuralNetwork) -> dict[str, MLArray]:

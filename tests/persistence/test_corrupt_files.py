@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smolml_core import ModelFileError, NeuralNetwork, get_rng, load_network, set_seed, use_registry
+from smolml_core import ModelFileError, NeuralNetwork, get_rng, load_network, use_registry
 from smolml_core.persistence import FORMAT_VERSION
 
 from .helpers import (
@@ -41,7 +41,7 @@ from .helpers import (
     dataset,
     installed_registry,
     read_archive,
-    small_network,
+    save_trained,
     write_archive,
 )
 
@@ -52,11 +52,7 @@ from .helpers import (
 def valid_file(tmp_path_factory) -> Path:
     """A trained 3 -> 4 -> 2 network with Adam: two layers of different shapes, optimizer buffers."""
     path = tmp_path_factory.mktemp("valid") / "valid.npz"
-    with use_registry(installed_registry()):
-        set_seed(0)
-        network = small_network({"type": "adam", "learning_rate": 0.1})
-        network.train(*dataset(), epochs=2, verbose=False)
-        network.save(path)
+    save_trained(path)
     return path
 
 
