@@ -159,7 +159,8 @@ def test_a_class_the_model_never_saw_is_named(tmp_path, capsys) -> None:
     config = tmp_path / "iris.toml"
     config.write_text((EXAMPLES / "iris.toml").read_text().replace("epochs = 100", "epochs = 1"))
     assert main(["train", str(config), "--quiet"]) == 0
-    rows = _csv(tmp_path, "a,b,c,d,species\n1,2,3,4,setosa\n1,2,3,4,virginca\n")
+    header = '"sepal length (cm)","sepal width (cm)","petal length (cm)","petal width (cm)",species'
+    rows = _csv(tmp_path, f"{header}\n1,2,3,4,setosa\n1,2,3,4,virginca\n")
     assert main(["evaluate", str(tmp_path / "iris.npz"), str(rows), "--target", "species"]) == 2
     assert capsys.readouterr().err.endswith(
         "the column 'species' holds the class 'virginca', which the model was not trained on (did you mean "
