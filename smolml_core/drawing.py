@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .array import MLArray
 from .errors import GraphError
-from .files import write_atomically
+from .files import write_output
 from .value import Value
 
 __all__ = ["to_dot", "write_dot"]
@@ -124,10 +124,11 @@ def write_dot(
     system. It is then written to a new temporary file in the same folder, flushed
     and synced to disk, and renamed over ``path`` in one step: whatever happens,
     ``path`` holds either its old content or the whole new drawing, never half of
-    one, and no temporary file is left behind.
+    one, and no temporary file is left behind. A FIFO or a device (``/dev/stdout``) is written through,
+    never replaced.
     """
     text = to_dot(root, max_nodes=max_nodes, labels=labels, rankdir=rankdir)
-    return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+    return write_output(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def _label_names(labels: Mapping[Value, str] | None) -> dict[int, str]:

@@ -45,9 +45,9 @@ from ._version import __version__
 from .array.allocation import allocation_budget, bytes_text, memory_limit
 from .config import build_network
 from .errors import ModelFileError, SmolMLError
-from .files import open_regular, special_file_kind, write_atomically
+from .files import SpecialFileError, open_regular, special_file_kind, write_atomically
 from .nn import NeuralNetwork
-from .nn.saving import declare_file_format
+from .nn.saving import check_save_path, declare_file_format, save_refused
 from .nn.walk import layer_prefix, named_parameters, named_state
 from .registry import USER_PLUGIN, Component, components_used, get_registry, with_recorded_names
 from .rng import get_rng
@@ -85,7 +85,11 @@ _Shape = tuple[int, ...]
 
 
 def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
-    """Write ``network`` to ``path`` (atomically: the old file survives any failure) and return the path."""
+    """Write ``network`` to ``path`` (atomically: the old file survives any failure) and return the path.
+
+    Only a regular file (or a new one) can be written; a device, a FIFO or a folder is a ``ModelFileError``.
+    """
+    check_save_path(path)
     config = network.to_config()  # refuses unregistered components before any file is touched
     arrays: dict[str, np.ndarray] = {}
     layer_arrays: dict[str, dict[str, Any]] = {}
@@ -121,8 +125,11 @@ def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
         "rng": get_rng().bit_generator.state,
     }
     arrays[_META] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    # numpy's stubs type every keyword of savez like allow_pickle (bool), hence the ignore
-    return write_atomically(path, lambda file: np.savez(file, **arrays))  # type: ignore[arg-type]
+    try:
+        # numpy's stubs type every keyword of savez like allow_pickle (bool), hence the ignore
+        return write_atomically(path, lambda file: np.savez(file, **arrays))  # type: ignore[arg-type]
+    except SpecialFileError as exc:  # made special between the check and the write
+        raise save_refused(path, special_file_kind(path) or "not a regular file") from exc
 
 
 def _describe(array: np.ndarray) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .files import write_atomically
+from .files import special_file_kind, write_output
 
 __all__ = ["FORMATS", "DecisionBoundary", "class_labels", "plot_training", "require_matplotlib"]
 
@@ -75,6 +75,9 @@ def check_plot_path(path: str | os.PathLike[str]) -> Path:
             f"cannot tell the image format of {os.fspath(path)!r}; end the file name in "
             f"{', '.join('.' + f for f in FORMATS)} (for example {target.with_suffix('.png').name!r})"
         )
+    kind = special_file_kind(target)
+    if kind in ("a folder", "a socket"):  # a FIFO or a device is written through
+        raise ConfigError(f"cannot draw into {os.fspath(path)!r}: it is {kind}; give the path of a file")
     return target
 
 
@@ -91,8 +94,8 @@ def plot_training(
 
     ``final`` adds a dashed line per value measured once after training, e.g.
     ``{"test": {"loss": 0.08, "accuracy": 0.97}}``; ``best_epoch`` marks the
-    epoch whose weights early stopping restored. The file is written
-    atomically, in the format its suffix names (``.png``, ``.svg`` or ``.pdf``).
+    epoch whose weights early stopping restored. A file is written
+    atomically (a FIFO or a device is written through), in the format its suffix names (``.png``, ``.svg`` or ``.pdf``).
     """
     target = check_plot_path(path)
     try:
@@ -117,7 +120,7 @@ def plot_training(
     if title:
         figure.suptitle(title)
     fmt = target.suffix.lower().lstrip(".")
-    return write_atomically(target, lambda file: figure.savefig(file, format=fmt))
+    return write_output(target, lambda file: figure.savefig(file, format=fmt))
 
 
 def _curve_panels(history: Mapping[str, Sequence[float]]) -> list[str]:

@@ -1,7 +1,10 @@
 """Loss functions: one number saying how far predictions are from the targets.
 
 Each takes ``(y_pred, y_true)`` of the same shape and returns a single-number
-``MLArray`` averaged over samples, built from ``MLArray`` operations.
+``MLArray`` averaged over samples, built from ``MLArray`` operations. The
+cross-entropies take targets in [0, 1] only (labels 0/1, one-hot rows,
+probabilities) and refuse others, saying how to encode them: with a target of
+2, -y log p rewards a confident wrong answer and the loss goes negative.
 """
 
 from __future__ import annotations
@@ -10,7 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from smolml_core import MLArray, ShapeError, sigmoid_cross_entropy, softmax_cross_entropy, validation, where
+from smolml_core import (
+    ConfigError,
+    MLArray,
+    ShapeError,
+    sigmoid_cross_entropy,
+    softmax_cross_entropy,
+    validation,
+    where,
+)
 
 __all__ = ["binary_cross_entropy", "categorical_cross_entropy", "huber_loss", "mae_loss", "mse_loss"]
 
@@ -38,6 +49,12 @@ def binary_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | None = N
     so probabilities of exactly 0 or 1 stay finite.
     """
     y_true = _target(y_pred, y_true, "binary_cross_entropy")
+    _check_unit_interval(
+        y_true,
+        "binary_cross_entropy",
+        "a 0/1 label or a probability per output",
+        "encode two classes as 0 and 1 (labels coded 1 and 2: y - 1), or use a loss for numbers such as mse_loss",
+    )
     logits = y_pred.made_by("sigmoid") if epsilon is None else None
     if logits is not None:
         return sigmoid_cross_entropy(logits, y_true).mean()
@@ -57,6 +74,13 @@ def categorical_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | Non
     exactly 0 stays finite.
     """
     y_true = _target(y_pred, y_true, "categorical_cross_entropy")
+    _check_unit_interval(
+        y_true,
+        "categorical_cross_entropy",
+        "one-hot rows, or a probability per class",
+        "encode class labels as one-hot rows (smolml_core.datasets.one_hot(labels)), "
+        "or use a loss for numbers such as mse_loss",
+    )
     logits = y_pred.made_by("softmax", axis=-1) if epsilon is None else None
     if logits is not None:
         return softmax_cross_entropy(logits, y_true).mean()
@@ -83,6 +107,18 @@ def _target(y_pred: MLArray, y_true: Any, loss: str) -> Any:
             f"{loss} needs predictions and targets of the same shape, got {np.shape(y_pred)} and {np.shape(y_true)}"
         )
     return y_true if isinstance(y_true, (MLArray, np.ndarray)) else np.asarray(y_true, dtype=y_pred.dtype)
+
+
+def _check_unit_interval(y_true: Any, loss: str, expected: str, encode: str) -> None:
+    """Refuse targets outside [0, 1], saying what the loss expected and how to encode the labels."""
+    values = np.asarray(y_true.data if isinstance(y_true, MLArray) else y_true)
+    if values.dtype == object:  # Values of the scalar engine: the float data they came from was checked
+        return
+    if values.size and (values.min() < 0 or values.max() > 1):
+        raise ConfigError(
+            f"{loss} needs targets in [0, 1] ({expected}), but they range from {values.min():g} to "
+            f"{values.max():g}; {encode}"
+        )
 
 
 def _epsilon(y_pred: MLArray, epsilon: float | None) -> float:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError, ShapeError, SmolMLError
+from ..nn.data_checks import as_constant, check_targets
 
 if TYPE_CHECKING:
     from ..nn import NeuralNetwork
@@ -102,6 +103,7 @@ def check_fit(
     features, outputs = X.shape[1], (y.shape[1] if y.ndim == 2 else 1)
     if model is not None:
         _check_model_fit(network, features, outputs, model)
+        _check_loss_takes(network, y, "Write the answers as the model's training data had them")
         return
     first, last = network.layers[0], network.layers[-1]
     size = getattr(first, "input_size", None)
@@ -132,6 +134,21 @@ def check_fit(
             "make the last layer's output size match",
             path=("network",),
         )
+    _check_loss_takes(
+        network,
+        y,
+        "In a CSV file, write the classes as 0 and 1 or as names (no, yes), or set one_hot = true in [data] "
+        "for one-hot rows",
+        path=("data",),
+    )
+
+
+def _check_loss_takes(network: NeuralNetwork, y: np.ndarray, fix: str, path: tuple[str, ...] = ()) -> None:
+    """The network's loss takes every target (the loss says: a cross-entropy wants them in [0, 1])."""
+    try:
+        check_targets(network.loss_function, as_constant(y, "y", network.dtype))
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message}. {fix}", path=path) from exc
 
 
 def _check_model_fit(network: NeuralNetwork, features: int, outputs: int, model: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..errors import NumericalError, SmolMLError, TrainingError
+from ..files import SpecialFileError
 
 __all__ = ["USAGE", "FAILED", "INTERRUPTED", "BROKEN_PIPE", "CommandError", "blame", "reported"]
 
@@ -52,4 +53,6 @@ def reported() -> Iterator[None]:
 
 def write_error(path: str | os.PathLike[str], exc: OSError) -> CommandError:
     """The error for an output file that cannot be written."""
+    if isinstance(exc, SpecialFileError):  # its message names the path and what it is
+        return CommandError(f"error: {exc}")
     return CommandError(f"error: cannot write {os.fspath(path)!r}: {exc.strerror or exc}")

@@ -12,7 +12,7 @@ import numpy as np
 from ..config import load_config
 from ..errors import ConfigError
 from ..persistence import load_network
-from .csv_input import class_targets, feature_columns, model_inputs, read_header
+from .csv_input import read_features, read_targets
 from .data import check_fit, load_split_data
 from .description import DataDescription, usable_description
 from .errors import CommandError, blame, reported
@@ -73,22 +73,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _load_csv(
     path: Path, target: str, network: NeuralNetwork, description: DataDescription | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The file's features and answers, prepared as the model's training data was (when its description says)."""
-    from ..datasets import load_csv, read_csv
-
-    if description is None:
-        X, y = load_csv(path, target)
-        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        return X, (y.reshape(-1, 1) if y.ndim == 1 else y)
-    columns = feature_columns(path, read_header(path), description, model_inputs(network), target)
-    dataset = read_csv(path, target, one_hot=description.class_names is not None)
-    X = dataset.X[:, [list(dataset.feature_names).index(name) for name in columns]]
-    outputs = network.predict(X[:1]).numpy().reshape(1, -1).shape[1] if len(X) else 1
-    if description.class_names is not None and dataset.class_names is not None:
-        y = class_targets(path, target, dataset.target, dataset.class_names, description, outputs)
-    else:
-        y = np.asarray(dataset.target, dtype=float).reshape(-1, 1)
-    return description.prepare(X), y
+    """The file's features, picked and prepared as ``predict`` does, and its answers encoded as the model's outputs."""
+    _, X = read_features(path, network, description, target)
+    outputs = network.predict(X[:1]).numpy().reshape(1, -1).shape[1]
+    return X, read_targets(path, target, description, outputs)
 
 
 def _metrics(option: str | None, y: Any) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import write_atomically
+from ..files import special_file_kind, write_output
 from ..persistence import load_network
 from .csv_input import read_features
 from .description import usable_description
@@ -39,11 +39,13 @@ def run_predict(args: argparse.Namespace) -> int:
         sys.stdout.write(text.getvalue())
         return 0
     output = Path(args.output)
-    try:
-        write_atomically(output, lambda file: file.write(text.getvalue().encode("utf-8")))
+    try:  # a regular file is replaced in one step; a device or a FIFO (-o /dev/stdout) is written through
+        streamed = special_file_kind(output) is not None
+        write_output(output, lambda file: file.write(text.getvalue().encode("utf-8")))
     except OSError as exc:
         raise write_error(output, exc) from exc
-    print(f"Wrote {len(rows)} predictions to {os.fspath(output)}")
+    if not streamed:  # the note would land in the stream itself
+        print(f"Wrote {len(rows)} predictions to {os.fspath(output)}")
     return 0
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import build_network, load_config
 from ..errors import ConfigError, InputMismatch, SmolMLError
+from ..nn.saving import check_save_path
 from ..registry import get_registry
 from ..rng import set_seed
 from ..wording import did_you_mean
@@ -105,9 +106,10 @@ def _plot_path(plot: str | None) -> Path | None:
 def _save_path(args: argparse.Namespace, settings: TrainingSettings, config_path: Path) -> Path | None:
     if args.no_save:
         return None
-    if args.save is not None:
-        return Path(args.save)
-    return settings.save if settings.save is not None else config_path.with_suffix(".npz")
+    path = Path(args.save) if args.save is not None else settings.save or config_path.with_suffix(".npz")
+    with reported():
+        check_save_path(path)  # a device or a FIFO: refused now, not after the training run
+    return path
 
 
 def _build(table: Mapping[str, Any], features: int) -> NeuralNetwork:

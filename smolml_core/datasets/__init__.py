@@ -12,7 +12,7 @@ a 0/1 column for two classes, one-hot rows for three or more, a column of
 numbers for a value to predict.
 """
 
-from .csv_files import load_csv, load_csv_features, read_csv
+from .csv_files import load_csv, load_csv_column, load_csv_features, read_csv
 from .data_config import load_data_config
 from .dataset import Dataset
 from .named import DATASETS, STANDARDIZED, load_dataset, load_named
@@ -26,6 +26,7 @@ __all__ = [
     "load_named",
     "load_csv",
     "load_csv_features",
+    "load_csv_column",
     "read_csv",
     "Dataset",
     # preparing

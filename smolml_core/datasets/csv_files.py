@@ -24,7 +24,7 @@ from ..wording import did_you_mean
 from .dataset import Dataset
 from .preparing import standardize as standardized
 
-__all__ = ["load_csv", "load_csv_features", "read_csv"]
+__all__ = ["load_csv", "load_csv_column", "load_csv_features", "read_csv"]
 
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
@@ -79,6 +79,21 @@ def load_csv_features(
     table = _read_table(path, delimiter)
     names = table.header if columns is None else list(columns)
     return _numbers(table, [_find_column(table, name, "feature") for name in names], None)
+
+
+def load_csv_column(path: str | os.PathLike[str], name: str, *, delimiter: str = ",") -> list[str]:
+    """The values of one column as text, stripped, every row holding one: the answers to score a model against.
+
+    Unlike ``read_csv``, nothing is decided from the values (a file whose rows
+    all hold one class is a fair test set); the caller knows what they mean.
+    """
+    table = _read_table(path, delimiter)
+    column = _find_column(table, name, "target")
+    texts = [values[column].strip() for _, values in table.rows]
+    for (line, _), text in zip(table.rows, texts, strict=True):
+        if not text:
+            raise _error(table.path, f"line {line}, column {column + 1} ({name!r}): the value is missing")
+    return texts
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..validation import whole_number
 from .callbacks import Callback
+from .saving import check_save_path
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -63,6 +64,9 @@ class Checkpoint(Callback):
                 raise ConfigError(
                     f"may contain {{epoch}} and no other placeholder, got {os.fspath(path)!r}", path=("path",)
                 ) from exc
+        for target in (path, best_path):
+            if target is not None and "{epoch}" not in os.fspath(target):
+                check_save_path(target)  # now, not at the first save in the middle of training
         self.path = None if path is None else os.fspath(path)
         self.best_path = None if best_path is None else os.fspath(best_path)
         self.every = every

@@ -10,7 +10,7 @@ from ..array import MLArray
 from ..errors import ConfigError, ShapeError, TrainingError
 from ..validation import whole_number
 
-__all__ = ["as_constant", "check_count", "check_rows", "loss_value", "match_targets"]
+__all__ = ["as_constant", "check_count", "check_rows", "check_targets", "loss_value", "match_targets"]
 
 
 def as_constant(data: Any, name: str, dtype: np.dtype[Any]) -> MLArray:
@@ -31,6 +31,24 @@ def check_rows(X: MLArray, y: MLArray, names: str = "X and y") -> None:
     """One row per sample in both."""
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ShapeError(f"{names} must have one row per sample; got shapes {X.shape} and {y.shape}")
+
+
+def check_targets(loss_function: Any, y: MLArray) -> None:
+    """Ask the loss, once and before any update, whether it takes every one of these targets.
+
+    The loss is the one that knows (a cross-entropy takes targets in [0, 1]
+    only), so it is called on all of ``y`` with predictions of 0.5, which any
+    loss can score; a ``ConfigError`` it raises is its refusal of the
+    targets. Any other failure is left to the first training step, which
+    reports it with its place.
+    """
+    probe = MLArray(np.full(y.shape, 0.5), dtype=y.dtype, requires_grad=False)
+    try:
+        loss_function(probe, y)
+    except ConfigError:
+        raise
+    except Exception:  # not about the targets' values: the first step raises it again, in context
+        return
 
 
 def match_targets(y: MLArray, y_pred: MLArray) -> MLArray:

@@ -16,10 +16,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..errors import ModelFileError
+from ..files import special_file_kind
+
 if TYPE_CHECKING:
     from .network import NeuralNetwork
 
-__all__ = ["FileFormat", "declare_file_format", "file_format"]
+__all__ = ["FileFormat", "check_save_path", "declare_file_format", "file_format", "save_refused"]
 
 
 class FileFormat(Protocol):
@@ -46,3 +49,19 @@ def file_format() -> FileFormat:
     if _declared is None:
         raise RuntimeError("no file format is declared: import smolml_core (which imports smolml_core.persistence)")
     return _declared
+
+
+def save_refused(path: str | os.PathLike[str], kind: str) -> ModelFileError:
+    """The error for saving a network onto something that is not a regular file (``kind``: "a device"...)."""
+    return ModelFileError(
+        f"cannot save a network to {os.fspath(path)!r}: it is {kind}, not a regular file. A network is written to "
+        "a temporary file that then replaces the target, which would destroy anything but a regular file; "
+        "give the path of a file, such as model.npz"
+    )
+
+
+def check_save_path(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work is done, a path no network can be saved to: a device, a FIFO, a socket, a folder."""
+    kind = special_file_kind(path)
+    if kind is not None:
+        raise save_refused(path, kind)

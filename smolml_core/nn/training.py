@@ -28,7 +28,7 @@ from ..array import MLArray, no_grad
 from ..errors import ConfigError, NumericalError, SmolMLError, TrainingError
 from ..rng import get_rng
 from .callbacks import Callback, resolve_callbacks, resolve_early_stopping
-from .data_checks import as_constant, check_rows, loss_value, match_targets
+from .data_checks import as_constant, check_rows, check_targets, loss_value, match_targets
 from .history import History
 from .interrupt import InterruptFlag, default_notice, finish_epoch_on_ctrl_c
 from .metrics import Metric, compute_metrics, resolve_metrics
@@ -163,6 +163,7 @@ class _Run:
     def prepare(cls, network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> _Run:
         X, y = as_constant(X, "X", network.dtype), as_constant(y, "y", network.dtype)
         check_rows(X, y)
+        check_targets(network.loss_function, y)
         X, y, validation = _split(network, X, y, options.validation_data, options.validation_split)
         metric_fns = resolve_metrics(options.metrics)
         schedule = None if options.lr_schedule is None else resolve_schedule(options.lr_schedule)
@@ -402,6 +403,7 @@ def _split(
         X_val = as_constant(validation_data[0], "validation_data X", network.dtype)
         y_val = as_constant(validation_data[1], "validation_data y", network.dtype)
         check_rows(X_val, y_val, "validation_data's X and y")
+        check_targets(network.loss_function, y_val)
         if X_val.shape[1:] != X.shape[1:]:
             raise ConfigError(
                 f"X_val has rows of shape {X_val.shape[1:]} but X has rows of shape {X.shape[1:]}",
