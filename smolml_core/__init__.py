@@ -24,6 +24,7 @@ from .array import (
 from .config import build_network, load_config
 from .drawing import to_dot, write_dot
 from .errors import (
+    ComponentError,
     ConfigError,
     DuplicateComponentError,
     GraphError,
@@ -139,6 +140,7 @@ __all__ = [
     "ShapeError",
     "GraphError",
     "ModelFileError",
+    "ComponentError",
     "NumericalError",
     "TrainingError",
 ]

@@ -18,7 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["SpecialFileError", "read_regular", "special_file_kind", "write_atomically", "write_output"]
+__all__ = [
+    "SpecialFileError",
+    "check_path",
+    "read_regular",
+    "special_file_kind",
+    "write_atomically",
+    "write_output",
+]
 
 
 class SpecialFileError(OSError):
@@ -28,6 +35,18 @@ class SpecialFileError(OSError):
     own project error (a ``ModelFileError``, a ``ConfigError``) do so for this
     one too; its message says what the path is.
     """
+
+
+def check_path(path: str | os.PathLike[str]) -> None:
+    """Refuse a path no file can have (one holding a NUL byte) with a ``SpecialFileError`` saying so.
+
+    The operating system takes a path as a C string, so Python raises a bare
+    ``ValueError`` for a NUL in one; raising an ``OSError`` instead lets every
+    caller that turns unreadable files into its own project error do so here too.
+    """
+    name = os.fspath(path)
+    if ("\0" if isinstance(name, str) else b"\0") in name:
+        raise SpecialFileError(f"{name!r} holds a NUL byte, which no file name can; check how the path was written")
 
 
 def special_file_kind(path: str | os.PathLike[str]) -> str | None:
@@ -57,6 +76,7 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     in between is caught too) and for a file longer than ``limit``; other
     ``OSError``s (missing, no permission) pass through.
     """
+    check_path(path)
     kind = special_file_kind(path)
     if kind is not None:
         raise SpecialFileError(f"{os.fspath(path)!r} is {kind}, not a regular file")
@@ -79,6 +99,7 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     removed and ``path`` is untouched. Only a process killed mid-write can leave
     a ``.<name>.<random>.tmp`` file behind, never a damaged ``path``.
     """
+    check_path(path)
     target = Path(path)
     kind = special_file_kind(target)
     if kind is not None:
@@ -105,6 +126,7 @@ def write_output(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
     A device or a FIFO (``/dev/stdout``, a pipe made with ``mkfifo``) is written
     through, never replaced; a folder or a socket is refused.
     """
+    check_path(path)
     kind = special_file_kind(path)
     if kind is None:
         return write_atomically(path, write)
