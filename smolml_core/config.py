@@ -195,7 +195,7 @@ MAX_INTEGER = 2**63 - 1
 """The largest whole number a config may hold: TOML's own limit, and far beyond any size or count."""
 
 _TOO_DEEP = (
-    f"tables and lists nest more than {MAX_DEPTH} levels deep; a network config needs a handful "
+    f"tables and lists nest more than {MAX_DEPTH} levels deep, far more than any config needs "
     "(check for a list or a table that holds itself)"
 )
 
@@ -204,8 +204,9 @@ def check_plain(config: Any) -> None:
     """Refuse what no config holds and code deeper down cannot take, before anything is built.
 
     Tables and lists nested more than ``MAX_DEPTH`` levels (or holding
-    themselves), keys that are not strings, and whole numbers beyond
-    ``MAX_INTEGER`` (which no float can hold either) are ``ConfigError``s
+    themselves), keys that are not strings, strings holding a NUL byte (no
+    name or path can) and whole numbers beyond ``MAX_INTEGER`` (which no
+    float can hold either) are ``ConfigError``s
     naming the place. Objects other than tables and lists (a layer, a
     function) are left for the components to judge. The walk uses no
     recursion, so no nesting can exhaust Python's stack here.
@@ -215,9 +216,11 @@ def check_plain(config: Any) -> None:
         value, path = stack.pop()
         if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
             raise ConfigError(
-                f"{quote(value)} is too large: whole numbers in a config must lie within +-{MAX_INTEGER:,} (2**63 - 1)",
+                f"{quote(value)} is too large: whole numbers here must fit in 64 bits (+-{MAX_INTEGER:,})",
                 path=path,
             )
+        if isinstance(value, str) and "\0" in value:
+            raise ConfigError(f"{quote(value)} holds a NUL byte, which no name or file path can", path=path)
         if not isinstance(value, (Mapping, list, tuple)):
             continue
         if len(path) >= MAX_DEPTH:

@@ -54,7 +54,7 @@ def test_a_quote_of_user_input_is_cut_to_a_readable_length() -> None:
 )
 def test_a_whole_number_no_float_can_hold_is_refused_where_it_is(config: dict[str, Any]) -> None:
     text = message(lambda: build_network(config))
-    assert "is too large: whole numbers in a config must lie within" in text
+    assert "is too large: whole numbers here must fit in 64 bits" in text
     places = ("layers[0].output_size", "layers[0].activation_function.alpha", "optimizer.learning_rate")
     assert text.split(":")[0] in places
 
