@@ -25,6 +25,7 @@ from .config import build_network, load_config
 from .drawing import to_dot, write_dot
 from .errors import (
     ArraySizeError,
+    ComponentError,
     ConfigError,
     DuplicateComponentError,
     GraphError,
@@ -141,6 +142,7 @@ __all__ = [
     "ShapeError",
     "GraphError",
     "ModelFileError",
+    "ComponentError",
     "NumericalError",
     "TrainingError",
 ]

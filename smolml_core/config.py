@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SmolMLError
+from .files import read_regular
 from .nn import NeuralNetwork, Shape, build_layers
 from .registry import resolve
 from .rng import get_rng
-from .wording import did_you_mean
+from .wording import PATH_LIMIT, did_you_mean, quote
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -102,10 +103,11 @@ def _build(config: Mapping[str, Any], input_shape: Shape | None, network_class: 
         raise TypeError(f"network_class must be NeuralNetwork or a subclass of it, not {network_class!r}")
     if not isinstance(config, Mapping):
         raise ConfigError(f"a network config must be a table (dict), not {type(config).__name__}")
+    check_plain(config)
     for key in config:
         if key not in _NETWORK_KEYS:
             raise ConfigError(
-                f"unknown key {key!r}{did_you_mean(str(key), _NETWORK_KEYS)}; "
+                f"unknown key {quote(key)}{did_you_mean(key, _NETWORK_KEYS)}; "
                 f"a network config has: {', '.join(_NETWORK_KEYS)}",
                 path=(str(key),),
             )
@@ -133,18 +135,100 @@ def _build(config: Mapping[str, Any], input_shape: Shape | None, network_class: 
 
 
 def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a ``.toml`` or ``.json`` file into a dict (``build_network(path)`` reads and builds in one call)."""
+    """Read a ``.toml`` or ``.json`` file into a dict (``build_network(path)`` reads and builds in one call).
+
+    Everything that can go wrong is a ``ConfigError`` naming the file: a path
+    that is no regular file (a FIFO or a device is refused before it is
+    opened), more than ``MAX_CONFIG_BYTES``, text that is not UTF-8 (the line
+    is named), a syntax error, or what ``check_plain`` refuses.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".toml", ".json"):
-        raise ConfigError(f"{str(path)!r}: config files must end in .toml or .json")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{str(path)!r} is not valid {path.suffix[1:].upper()}: {exc}") from exc
+        raise ConfigError(f"{quote(str(path), PATH_LIMIT)}: config files must end in .toml or .json")
+    data = read_document(path, "config file")
     if not isinstance(data, dict):
-        raise ConfigError(f"{str(path)!r} must hold a table at its top level")
+        raise ConfigError(f"{quote(str(path), PATH_LIMIT)} must hold a table at its top level")
     return data
+
+
+def read_document(path: str | os.PathLike[str], what: str) -> Any:
+    """The data in a JSON file (a name ending in ``.json``) or a TOML file, checked with ``check_plain``.
+
+    The one reader of the small documents SmolML keeps as text (configs, the
+    description beside a model); ``what`` names the file in messages
+    (``"config file"``). Every failure is a ``ConfigError`` naming the file.
+    """
+    name = os.fspath(path)
+    is_json = name.lower().endswith(".json")
+    try:
+        raw = read_regular(name, MAX_CONFIG_BYTES)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {quote(name, PATH_LIMIT)}: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{quote(name, PATH_LIMIT)}: line {line} is not UTF-8 text (byte {raw[exc.start]:#04x}); "
+            "save the file as UTF-8"
+        ) from exc
+    try:
+        data = json.loads(text) if is_json else tomllib.loads(text)
+    except RecursionError as exc:
+        raise ConfigError(f"{quote(name, PATH_LIMIT)}: {_TOO_DEEP}") from exc
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{quote(name, PATH_LIMIT)} is not valid {'JSON' if is_json else 'TOML'}: {exc}") from exc
+    try:
+        check_plain(data)
+    except SmolMLError as exc:
+        raise exc.in_file(name) from None
+    return data
+
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+"""The most bytes a config file may hold; a real one holds a few hundred."""
+
+MAX_DEPTH = 64
+"""How deeply tables and lists may nest in a config; a network of nested blocks needs a handful of levels."""
+
+MAX_INTEGER = 2**63 - 1
+"""The largest whole number a config may hold: TOML's own limit, and far beyond any size or count."""
+
+_TOO_DEEP = (
+    f"tables and lists nest more than {MAX_DEPTH} levels deep, far more than any config needs "
+    "(check for a list or a table that holds itself)"
+)
+
+
+def check_plain(config: Any) -> None:
+    """Refuse what no config holds and code deeper down cannot take, before anything is built.
+
+    Tables and lists nested more than ``MAX_DEPTH`` levels (or holding
+    themselves), keys that are not strings, strings holding a NUL byte (no
+    name or path can) and whole numbers beyond ``MAX_INTEGER`` (which no
+    float can hold either) are ``ConfigError``s
+    naming the place. Objects other than tables and lists (a layer, a
+    function) are left for the components to judge. The walk uses no
+    recursion, so no nesting can exhaust Python's stack here.
+    """
+    stack: list[tuple[Any, tuple[str, ...]]] = [(config, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+            raise ConfigError(
+                f"{quote(value)} is too large: whole numbers here must fit in 64 bits (+-{MAX_INTEGER:,})",
+                path=path,
+            )
+        if isinstance(value, str) and "\0" in value:
+            raise ConfigError(f"{quote(value)} holds a NUL byte, which no name or file path can", path=path)
+        if not isinstance(value, (Mapping, list, tuple)):
+            continue
+        if len(path) >= MAX_DEPTH:
+            raise ConfigError(_TOO_DEEP, path=path[:2])
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ConfigError(f"keys must be strings, got {quote(key)} ({type(key).__name__})", path=path)
+                stack.append((item, (*path, key)))
+        else:
+            stack.extend((item, (*path, f"[{i}]")) for i, item in enumerate(value))

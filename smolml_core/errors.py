@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .wording import PATH_LIMIT, quote, shorten
+
 __all__ = [
     "ArraySizeError",
     "ConfigError",
@@ -26,6 +28,7 @@ __all__ = [
     "TrainingError",
     "UnknownComponentError",
     "UnusedParameterWarning",
+    "ComponentError",
 ]
 
 
@@ -55,11 +58,12 @@ class SmolMLError(Exception):
     def __str__(self) -> str:
         text = self.message
         if self.path:
-            where = self.path[0]
+            # A part of the path may be a key the user wrote: each is cut, like any quote of user input.
+            where = shorten(self.path[0])
             for part in self.path[1:]:
-                where += part if part.startswith("[") else f".{part}"
+                where += part if part.startswith("[") else f".{shorten(part)}"
             text = f"{where}: {text}"
-        return f"{self.file!r}: {text}" if self.file is not None else text
+        return f"{quote(self.file, PATH_LIMIT)}: {text}" if self.file is not None else text
 
 
 class ConfigError(SmolMLError, ValueError):
@@ -157,6 +161,17 @@ class NumericalError(SmolMLError, ArithmeticError):
 
 class ModelFileError(SmolMLError, ValueError):
     """A saved network cannot be loaded: damaged, edited, from a newer SmolML, or needing a missing plugin."""
+
+
+class ComponentError(SmolMLError, RuntimeError):
+    """A component's own code failed: a layer, loss or optimizer raised an exception SmolML did not expect.
+
+    Raised in place of that exception (which is its ``__cause__``) when the
+    component is built or run, so the message can say which one and where
+    (``layers[2]: layer 'attention' (plugin 'mine') raised ZeroDivisionError
+    while being built: ...``). It points at a bug in the component, or at an
+    input it does not say it refuses.
+    """
 
 
 class TrainingError(SmolMLError, RuntimeError):

@@ -19,7 +19,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["SpecialFileError", "open_regular", "read_regular", "special_file_kind", "write_atomically", "write_output"]
+__all__ = [
+    "SpecialFileError",
+    "check_path",
+    "open_regular",
+    "read_regular",
+    "special_file_kind",
+    "write_atomically",
+    "write_output",
+]
 
 
 class SpecialFileError(OSError):
@@ -29,6 +37,18 @@ class SpecialFileError(OSError):
     own project error (a ``ModelFileError``, a ``ConfigError``) do so for this
     one too; its message says what the path is.
     """
+
+
+def check_path(path: str | os.PathLike[str]) -> None:
+    """Refuse a path no file can have (one holding a NUL byte) with a ``SpecialFileError`` saying so.
+
+    The operating system takes a path as a C string, so Python raises a bare
+    ``ValueError`` for a NUL in one; raising an ``OSError`` instead lets every
+    caller that turns unreadable files into its own project error do so here too.
+    """
+    name = os.fspath(path)
+    if ("\0" if isinstance(name, str) else b"\0") in name:
+        raise SpecialFileError(f"{name!r} holds a NUL byte, which no file name can; check how the path was written")
 
 
 def special_file_kind(path: str | os.PathLike[str]) -> str | None:
@@ -58,6 +78,7 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     in between is caught too); other ``OSError``s (missing, no permission)
     pass through. For a reader that takes only what it needs (a zip archive).
     """
+    check_path(path)
     kind = special_file_kind(path)
     if kind is not None:
         raise SpecialFileError(f"{os.fspath(path)!r} is {kind}, not a regular file")
@@ -93,6 +114,7 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     removed and ``path`` is untouched. Only a process killed mid-write can leave
     a ``.<name>.<random>.tmp`` file behind, never a damaged ``path``.
     """
+    check_path(path)
     target = Path(path)
     kind = special_file_kind(target)
     if kind is not None:
@@ -119,6 +141,7 @@ def write_output(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
     A device or a FIFO (``/dev/stdout``, a pipe made with ``mkfifo``) is written
     through, never replaced; a folder or a socket is refused.
     """
+    check_path(path)
     kind = special_file_kind(path)
     if kind is None:
         return write_atomically(path, write)

@@ -43,7 +43,7 @@ import numpy as np
 
 from ._version import __version__
 from .array.allocation import allocation_budget, bytes_text, memory_limit
-from .config import build_network
+from .config import MAX_INTEGER, build_network
 from .errors import ModelFileError, SmolMLError
 from .files import SpecialFileError, open_regular, special_file_kind, write_atomically
 from .nn import NeuralNetwork
@@ -51,6 +51,7 @@ from .nn.saving import check_save_path, declare_file_format, save_refused
 from .nn.walk import layer_prefix, named_parameters, named_state
 from .registry import USER_PLUGIN, Component, components_used, get_registry, with_recorded_names
 from .rng import get_rng
+from .wording import quote
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_network", "save_network"]
 
@@ -561,6 +562,8 @@ def _restore_optimizer(network: NeuralNetwork, entries: list[Any], archive: _Arc
         for key, value in values.items():
             if not isinstance(value, (bool, int, float)):
                 raise ModelFileError(f"{where}.values.{key} must be a number, got {type(value).__name__}")
+            if isinstance(value, int) and abs(value) > MAX_INTEGER:  # no float can hold it: arithmetic would overflow
+                raise ModelFileError(f"{where}.values.{key} must fit in 64 bits, got {quote(value)}")
         step = values.get("step")
         if not isinstance(step, int) or isinstance(step, bool) or step < 1:
             raise ModelFileError(f"{where}.values.step must be a whole number >= 1, got {step!r}")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
+from .wording import quote as _quote
 
 __all__ = [
     "finite",
@@ -140,7 +141,7 @@ def float_dtype(value: Any, name: str = "dtype") -> np.dtype[Any]:
 
 
 def _refused(requirement: str, value: Any, name: str) -> ConfigError:
-    return ConfigError(f"must be {requirement}, got {value!r}", path=(name,))
+    return ConfigError(f"must be {requirement}, got {_quote(value)}", path=(name,))
 
 
 def _is_choice(value: Any, choice: Any) -> bool:

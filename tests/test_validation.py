@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from smolml_core import ConfigError, validation
+from smolml_core.wording import quote
 
 INF, NAN = math.inf, math.nan
 
@@ -49,7 +50,7 @@ def test_a_real_validator_refuses_with_the_path_and_the_value(name: str, value: 
     with pytest.raises(ConfigError) as error:
         REAL[name][0](value, "beta1")
     assert error.value.path == ("beta1",)
-    assert str(error.value) == f"beta1: {MESSAGES[name]}, got {value!r}"
+    assert str(error.value) == f"beta1: {MESSAGES[name]}, got {quote(value)}"
 
 
 @pytest.mark.parametrize("name", list(REAL))
@@ -86,7 +87,7 @@ def test_interval_includes_exactly_the_bounds_it_is_given(bounds: str, inside: l
     for value in [*outside, NAN, True, "0.5", None]:
         with pytest.raises(ConfigError) as error:
             validation.interval(value, "x", bounds)
-        assert str(error.value) == f"x: must be a number in {bounds}, got {value!r}"
+        assert str(error.value) == f"x: must be a number in {bounds}, got {quote(value)}"
 
 
 @pytest.mark.parametrize("bounds", ["0, 1", "[0; 1)", "[0, 1", "[a, 1)", "{0, 1}", ""])
@@ -121,7 +122,7 @@ def test_whole_number_refuses_non_ints_and_values_below_the_minimum(value: objec
     with pytest.raises(ConfigError) as error:
         validation.whole_number(value, "size", minimum=minimum)
     assert error.value.path == ("size",)
-    assert str(error.value) == f"size: must be a whole number >= {minimum}, got {value!r}"
+    assert str(error.value) == f"size: must be a whole number >= {minimum}, got {quote(value)}"
 
 
 def test_whole_number_counts_from_one_unless_told() -> None:
@@ -140,7 +141,7 @@ def test_boolean_accepts_only_true_and_false() -> None:
     for value in (1, 0, 1.0, "yes", "true", None, [True]):
         with pytest.raises(ConfigError) as error:
             validation.boolean(value, "shuffle")
-        assert str(error.value) == f"shuffle: must be true or false, got {value!r}"
+        assert str(error.value) == f"shuffle: must be true or false, got {quote(value)}"
 
 
 def test_one_of_lists_the_choices() -> None:
@@ -148,7 +149,7 @@ def test_one_of_lists_the_choices() -> None:
     for value in ("MAX", "", None, 1):
         with pytest.raises(ConfigError) as error:
             validation.one_of(value, "mode", ("min", "max", "auto"))
-        assert str(error.value) == f"mode: must be 'min', 'max' or 'auto', got {value!r}"
+        assert str(error.value) == f"mode: must be 'min', 'max' or 'auto', got {quote(value)}"
     with pytest.raises(ConfigError, match=r"^mode: must be 'only', got 'other'$"):
         validation.one_of("other", "mode", ["only"])
 
@@ -174,7 +175,7 @@ def test_float_dtype_gives_the_dtype(value: object, expected: type) -> None:
 def test_float_dtype_refuses_other_dtypes_naming_the_parameter(value: object) -> None:
     with pytest.raises(ConfigError) as error:
         validation.float_dtype(value)
-    assert str(error.value) == f"dtype: must be 'float64' or 'float32', got {value!r}"
+    assert str(error.value) == f"dtype: must be 'float64' or 'float32', got {quote(value)}"
     with pytest.raises(ConfigError, match=r"^storage: "):
         validation.float_dtype(value, "storage")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import read_document
 from ..errors import ConfigError
 from ..files import write_atomically
 
@@ -70,19 +71,17 @@ class DataDescription:
 def read_description(model: str | os.PathLike[str]) -> DataDescription | None:
     """The description beside ``model``, or None if there is none; a damaged one is a ``ConfigError``."""
     path = description_path(model)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {os.fspath(path)!r}: {exc}") from exc
     try:
-        return _parse(json.loads(text))
+        return _parse(read_document(path, "the model's data description"))
+    except ConfigError as exc:  # not readable as JSON at all: the reader's message says why
+        raise ConfigError(f"{exc}; {_FIX}") from exc
     except (ValueError, TypeError, KeyError) as exc:
-        raise ConfigError(
-            f"{os.fspath(path)!r} does not describe the model's data ({exc}); delete it to use the model on "
-            "its inputs as they are, or train again to write it anew"
-        ) from exc
+        raise ConfigError(f"{os.fspath(path)!r} does not describe the model's data ({exc}); {_FIX}") from exc
+
+
+_FIX = "delete it to use the model on its inputs as they are, or train again to write it anew"
 
 
 def _parse(data: Any) -> DataDescription:

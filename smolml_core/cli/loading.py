@@ -13,16 +13,14 @@ file and source line; ``smolml plugins``, whose report says it all, prints none.
 
 from __future__ import annotations
 
-import os
 import sys
-import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..errors import PluginError, PluginWarning
 from ..registry import Registry, get_registry
-from .errors import FAILED, USAGE, CommandError
+from .errors import FAILED, USAGE, CommandError, place_of
 
 __all__ = ["escaped", "loaded_registry", "plugin_warnings"]
 
@@ -63,13 +61,8 @@ def loaded_registry() -> Registry:
 
 def escaped(exc: BaseException) -> CommandError:
     """The error for an exception that got out of the registry's own handling of broken plugins."""
-    where = ""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if frames:
-        last = frames[-1]
-        where = f" at {os.fspath(last.filename)}:{last.lineno} (in {last.name})"
     return CommandError(
-        f"error: loading the plugins stopped: {type(exc).__name__}: {exc}{where}; a plugin's code ended the "
+        f"error: loading the plugins stopped: {type(exc).__name__}: {exc}{place_of(exc)}; a plugin's code ended the "
         "program or broke while its failure was being recorded: leave plugins out one by one with "
         "SMOLML_DISABLE_PLUGINS=name to find it",
         FAILED,

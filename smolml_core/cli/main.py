@@ -4,7 +4,8 @@ Exit statuses: 0 done; 1 training failed (the loss stopped being finite), or
 ``plugins --check`` found a problem, or ``components`` matched nothing; 2 a
 mistake in the command line, a config, a data or a model file (the message
 names the file, the place and the fix), or a plugin problem in strict mode;
-130 interrupted with Ctrl-C.
+70 an exception no check foresaw (a bug: one line says where; ``SMOLML_TRACEBACK=1``
+shows the traceback); 130 interrupted with Ctrl-C, even while the command starts.
 
 Every command module is imported only when its command runs, so that
 ``smolml plugins`` does not pay for what ``smolml train`` needs.
@@ -17,9 +18,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ..errors import PluginError
 from ..registry import KINDS
-from .errors import BROKEN_PIPE, INTERRUPTED, USAGE, CommandError
+from .errors import BROKEN_PIPE, INTERRUPTED, CommandError, as_command_error
 
 __all__ = ["main"]
 
@@ -113,39 +113,11 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``smolml`` command; return its exit status."""
-    args = parse_arguments(argv)
     try:
-        if args.command == "plugins":
-            from .plugins import run_plugins
-
-            return run_plugins(args)
-        if args.command == "components":
-            from .components import run_components
-
-            return run_components(args)
-        from .loading import loaded_registry
-
-        # Every other command needs the plugins: load them first, so that in strict mode a plugin problem
-        # is reported as itself (one line per problem) rather than from wherever the first name is looked up.
-        loaded_registry()
-        if args.command == "train":
-            from .train import run_train
-
-            return run_train(args)
-        if args.command == "evaluate":
-            from .evaluate import run_evaluate
-
-            return run_evaluate(args)
-        from .predict import run_predict
-
-        return run_predict(args)
+        return _run(parse_arguments(argv))
     except CommandError as exc:
         print(f"smolml: {exc}", file=sys.stderr)
         return exc.status
-    except PluginError as exc:
-        # Strict mode (SMOLML_STRICT_PLUGINS=1) with a plugin problem: one line per problem, no traceback.
-        print(f"smolml: error: {exc}", file=sys.stderr)
-        return USAGE
     except KeyboardInterrupt:
         print("\nsmolml: interrupted; nothing was saved", file=sys.stderr)
         return INTERRUPTED
@@ -154,6 +126,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         # command-line tools do, and keep Python from complaining while it exits.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return BROKEN_PIPE
+    except Exception as exc:
+        # The one place where anything else becomes one line: a SmolMLError no command wrapped (a plugin
+        # problem in strict mode, say), an OSError, or a bug. SMOLML_TRACEBACK=1 shows the traceback instead.
+        if os.environ.get("SMOLML_TRACEBACK"):
+            raise
+        error = as_command_error(exc)
+        print(f"smolml: {error}", file=sys.stderr)
+        return error.status
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names."""
+    if args.command == "plugins":
+        from .plugins import run_plugins
+
+        return run_plugins(args)
+    if args.command == "components":
+        from .components import run_components
+
+        return run_components(args)
+    from .loading import loaded_registry
+
+    # Every other command needs the plugins: load them first, so that in strict mode a plugin problem
+    # is reported as itself (one line per problem) rather than from wherever the first name is looked up.
+    loaded_registry()
+    if args.command == "train":
+        from .train import run_train
+
+        return run_train(args)
+    if args.command == "evaluate":
+        from .evaluate import run_evaluate
+
+        return run_evaluate(args)
+    from .predict import run_predict
+
+    return run_predict(args)
 
 
 if __name__ == "__main__":

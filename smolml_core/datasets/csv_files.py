@@ -15,11 +15,11 @@ import io
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import ArraySizeError, ConfigError, SmolMLError
+from ..files import read_regular
 from ..wording import did_you_mean
 from .dataset import Dataset
 from .preparing import standardize as standardized
@@ -27,6 +27,9 @@ from .preparing import standardize as standardized
 __all__ = ["load_csv", "load_csv_column", "load_csv_features", "read_csv"]
 
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
+
+MAX_CSV_BYTES = 1024**3
+"""The largest CSV file read (1 GiB): a FIFO, a device or a runaway file is refused rather than read forever."""
 
 
 def load_csv(
@@ -133,7 +136,7 @@ def _read_table(path: str | os.PathLike[str], delimiter: str) -> _Table:
 def _read_text(path: str) -> str:
     """The file's text, from UTF-8 (a byte-order mark, as some spreadsheets write, is skipped)."""
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular(path, MAX_CSV_BYTES)
     except OSError as exc:
         raise _error(path, f"cannot read the data file: {exc.strerror or exc}") from exc
     try:

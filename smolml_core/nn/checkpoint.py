@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, TrainingError
 from ..validation import whole_number
+from ..wording import PATH_LIMIT, quote
 from .callbacks import Callback
 from .saving import check_save_path
 
@@ -111,7 +112,7 @@ class Checkpoint(Callback):
         value = logs[self.monitor]
         if self.best_path is not None and value < self.best:
             self.best = value
-            self.saved.append(network.save(self.best_path))
+            self.saved.append(_save(network, self.best_path))
 
     def epoch_ended(self, network: NeuralNetwork, epoch: int) -> None:
         """Called after the epoch's update: save every ``every``-th epoch of this run."""
@@ -131,10 +132,26 @@ class Checkpoint(Callback):
         return self._save(network)
 
     def _save(self, network: NeuralNetwork) -> Path:
-        saved = network.save(self.path.format(epoch=network.epochs_trained))  # type: ignore[union-attr]
+        saved = _save(network, self.path.format(epoch=network.epochs_trained))  # type: ignore[union-attr]
         self.saved.append(saved)
         self._saved_at = network.epochs_trained
         return saved
 
     def __repr__(self) -> str:
         return f"Checkpoint(path={self.path!r}, every={self.every}, best_path={self.best_path!r})"
+
+
+def _save(network: NeuralNetwork, path: str) -> Path:
+    """``network.save(path)``; a file that cannot be written (a full disk) stops training with a ``TrainingError``.
+
+    The save is atomic, so the file still holds the previous checkpoint, which the message says.
+    """
+    try:
+        return network.save(path)
+    except OSError as exc:
+        kept = "it still holds the previous checkpoint" if os.path.exists(path) else "no checkpoint was written"
+        raise TrainingError(
+            f"epoch {network.epochs_trained}: cannot save the checkpoint {quote(path, PATH_LIMIT)}: "
+            f"{exc.strerror or exc}; {kept}. Training stopped: free some space or choose another path, then "
+            "resume from the last checkpoint"
+        ) from exc

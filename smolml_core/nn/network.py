@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..array import MLArray, no_grad, scalar
-from ..errors import ConfigError, NumericalError, ShapeError
-from ..registry import reference, resolve
+from ..errors import ComponentError, ConfigError, NumericalError, ShapeError, SmolMLError
+from ..registry import get_registry, reference, resolve
+from ..wording import shorten
 from .checkpoint import Checkpoint
 from .data_checks import as_constant, check_rows
 from .history import History
@@ -95,6 +96,14 @@ class NeuralNetwork:
                 ) from exc
             except NumericalError as exc:
                 raise NumericalError(f"layer {i} ({_layer_name(layer)}): {exc}") from exc
+            except (SmolMLError, MemoryError):
+                raise
+            except Exception as exc:  # the layer's own code failed: say which layer, not only where in its code
+                raise ComponentError(
+                    f"layer {i} ({_layer_name(layer)}{_provider(layer)}) raised {type(exc).__name__} in forward "
+                    f"on input of shape {shape_in}: {shorten(str(exc))}; this is a bug in the layer, or an input "
+                    "it does not say it refuses"
+                ) from exc
             outputs.append(x)
         return x
 
@@ -374,5 +383,14 @@ def _check_not_shared(layers: Sequence[Any]) -> None:
 
 
 def _layer_name(layer: Layer) -> str:
-    details = layer.summary() if hasattr(layer, "summary") else ""
+    try:
+        details = layer.summary() if hasattr(layer, "summary") else ""
+    except Exception:  # a layer broken enough to fail in forward may fail here too
+        details = ""
     return f"{type(layer).__name__} {details}".strip()
+
+
+def _provider(layer: Layer) -> str:
+    """``", layer 'dense' from plugin 'std' (smolml 0.1.0)"`` when the layer's class is registered, else ``""``."""
+    entry = get_registry().find_object(type(layer))
+    return "" if entry is None else f", layer {entry.name!r} from {entry.provider}"

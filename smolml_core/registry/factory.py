@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import reprlib
 import types
 import typing
 from collections.abc import Mapping
@@ -19,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, SmolMLError
-from ..wording import a_or_an, did_you_mean
+from ..errors import ComponentError, ConfigError, SmolMLError
+from ..wording import a_or_an, did_you_mean, quote, shorten
+from .kinds import KINDS, base_class, row
 from .registry import Component, get_registry
 
 __all__ = ["lookup", "reference", "resolve", "to_plain"]
@@ -54,10 +54,10 @@ def resolve(kind: str, ref: Any, *, param: str | None = None) -> Any:
         if isinstance(ref, type):
             entry = get_registry().find_object(ref)
             return _build(entry or Component(kind, ref.__name__, ref), {})
-        if ref is None or isinstance(ref, (bool, int, float, list, tuple, set)):
+        if not _is_component(kind, ref):
             raise ConfigError(
                 f"expected {a_or_an(kind)}: a registered name, a {{'type': name, ...}} table or "
-                f"{a_or_an(kind)} object, not {ref!r}"
+                f"{a_or_an(kind)} object, not {quote(ref)} ({type(ref).__name__})"
             )
         return ref
     except SmolMLError as exc:
@@ -66,8 +66,30 @@ def resolve(kind: str, ref: Any, *, param: str | None = None) -> Any:
         raise
 
 
+def _is_component(kind: str, obj: Any) -> bool:
+    """Whether ``obj`` can work as a component of ``kind``: an instance of the kind's base class, or callable.
+
+    Kinds without a base class are functions; an object of a kind with one
+    may also be written without subclassing it, as long as it has the method
+    the kind's contract names (``forward`` for a layer).
+    """
+    if obj is None or isinstance(obj, (bool, int, float, str, bytes, list, tuple, set, Mapping)):
+        return False
+    base = base_class(kind) if kind in KINDS else None
+    if base is None:
+        return callable(obj)
+    method = row(kind).contract.split("(")[0]
+    return isinstance(obj, base) or callable(getattr(obj, method, None)) or not method.isidentifier()
+
+
 def _build(entry: Component, params: dict[str, Any]) -> Any:
-    """Call a class with ``params``, or bind ``params`` to a function."""
+    """Call a class with ``params``, or bind ``params`` to a function.
+
+    A constructor that raises something other than a ``SmolMLError``, a
+    ``TypeError`` or a ``ValueError`` (which are taken to be about the
+    parameters) has failed in its own code: that is a ``ComponentError``
+    naming the component and its plugin.
+    """
     target = entry.obj
     _check_params(entry, params)
     if isinstance(target, type):
@@ -77,7 +99,18 @@ def _build(entry: Component, params: dict[str, Any]) -> Any:
             raise
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{entry.kind} {entry.name!r} could not be built: {exc}") from exc
+        except MemoryError:
+            raise
+        except Exception as exc:
+            raise ComponentError(
+                f"{_describe_component(entry)} raised {type(exc).__name__} while being built: {shorten(str(exc))}"
+            ) from exc
     return functools.partial(target, **params) if params else target
+
+
+def _describe_component(entry: Component) -> str:
+    """``layer 'dense' from plugin 'std' (smolml 0.1.0)``: a component as messages name it."""
+    return f"{entry.kind} {entry.name!r} from {entry.provider}"
 
 
 def _check_params(entry: Component, params: dict[str, Any]) -> None:
@@ -139,7 +172,7 @@ def _check_types(target: Any, signature: inspect.Signature, params: dict[str, An
         allowed = _simple_types(hints.get(owner)) if owner else ()
         if allowed and not any(_fits(value, expected) for expected in allowed):
             wanted = " or ".join(_DESCRIPTIONS[t] for t in allowed)
-            raise ConfigError(f"must be {wanted}, got {reprlib.repr(value)} ({type(value).__name__})", path=(key,))
+            raise ConfigError(f"must be {wanted}, got {quote(value)} ({type(value).__name__})", path=(key,))
 
 
 def _simple_types(annotation: Any) -> tuple[Any, ...]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError, DuplicateComponentError, PluginError, PluginWarning, UnknownComponentError
-from ..wording import a_or_an, did_you_mean
+from ..wording import a_or_an, did_you_mean, quote
 from .kinds import KINDS, NETWORK_KINDS, base_class, row
 from .loader import load_plugins
 from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem, describe_plugin
@@ -248,7 +248,7 @@ class Registry:
         self.load()
         self._check_kind(kind)
         if not isinstance(name, str):
-            raise ConfigError(f"{a_or_an(kind)} name must be a string, not {name!r}")
+            raise ConfigError(f"{a_or_an(kind)} name must be a string, not {quote(name)}")
         if ":" in name:
             entry = self._qualified[kind].get(name.lower())
             if entry is None:
@@ -360,7 +360,7 @@ class Registry:
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:
         labels = sorted(self._short[kind])
         known = ", ".join(self.names(kind)) or "(none registered)"
-        message = f"unknown {kind} {name!r}{did_you_mean(name.lower(), labels)}; available: {known}"
+        message = f"unknown {kind} {quote(name)}{did_you_mean(name.lower(), labels)}; available: {known}"
         return UnknownComponentError(message + self._missing_plugins_note(kind, name), kind=kind, name=name)
 
     def _unknown_qualified(self, kind: str, name: str) -> UnknownComponentError:
@@ -370,22 +370,21 @@ class Registry:
             info = PluginInfo(USER_PLUGIN, None, None, "", LOADED)
         if info is None:
             plugins = ", ".join(sorted(self._plugins)) or "(none)"
-            message = f"unknown {kind} {name!r}: there is no plugin {plugin!r}; the plugins are {plugins}"
+            message = f"unknown {kind} {quote(name)}: there is no plugin {plugin!r}; the plugins are {plugins}"
         elif info.status != LOADED:
-            message = f"unknown {kind} {name!r}: {info.description} {_not_loaded(info)}"
+            message = f"unknown {kind} {quote(name)}: {info.description} {_not_loaded(info)}"
         else:
             own = sorted(c.name for c in self._qualified[kind].values() if c.plugin == info.name)
             provided = ", ".join(own) or f"no {kind}"
-            message = (
-                f"unknown {kind} {name!r}{did_you_mean(short.lower(), own)}: {info.description} provides {provided}"
-            )
+            hint = did_you_mean(short.lower(), own)
+            message = f"unknown {kind} {quote(name)}{hint}: {info.description} provides {provided}"
         return UnknownComponentError(message, kind=kind, name=name)
 
     def _ambiguous(self, kind: str, name: str, holders: list[Component]) -> DuplicateComponentError:
         listed = ", ".join(f"{h.plugin}:{name.lower()} from {h.provider}" for h in holders)
         first = f"{holders[0].plugin}:{name.lower()}"
         return DuplicateComponentError(
-            f"the {kind} name {name!r} is ambiguous: {len(holders)} plugins provide it ({listed}); "
+            f"the {kind} name {quote(name)} is ambiguous: {len(holders)} plugins provide it ({listed}); "
             f"write the qualified name you mean, e.g. {first!r}, or disable one plugin with SMOLML_DISABLE_PLUGINS"
         )
 
