@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from ..wording import did_you_mean
+from ..wording import did_you_mean, shorten
 from .hookspecs import HOOKS, plugin_manager
 from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem, describe_plugin
 from .selection import DISABLE_VARIABLE, Selection
@@ -171,9 +171,9 @@ def _contained(stage: str, doing: str, hint: str) -> Iterator[None]:
 
 
 def _exception_text(exc: BaseException) -> str:
-    """``Type: message``, even for an exception whose ``str()`` itself raises."""
+    """``Type: message``, even for an exception whose ``str()`` itself raises; a long message is cut."""
     try:
-        message = str(exc)
+        message = shorten(str(exc))
     except Exception:
         message = "(its message cannot be shown)"
     return f"{type(exc).__name__}: {message}"

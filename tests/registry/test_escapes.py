@@ -195,3 +195,10 @@ def test_each_plugin_records_how_long_it_took_to_load() -> None:
     assert times["slow"] is not None and times["slow"] >= 0.05
     assert times["broken"] is not None and times["broken"] < 0.05
     assert times["std"] is None  # disabled: never imported
+
+
+def test_a_plugin_errors_long_message_is_cut_to_a_readable_line() -> None:
+    with use_registry(Registry([FakeEntryPoint("rogue", raising_in_a_hook(ValueError("x" * 100_000)))])) as registry:
+        [problem] = registry.problems()
+    assert problem.error.startswith("failed in smolml_register_activations: ValueError: xxx")
+    assert "..." in problem.error and len(problem.error) < 200
