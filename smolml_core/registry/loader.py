@@ -173,7 +173,7 @@ def _contained(stage: str, doing: str, hint: str) -> Iterator[None]:
 def _exception_text(exc: BaseException) -> str:
     """``Type: message``, even for an exception whose ``str()`` itself raises; a long message is cut."""
     try:
-        message = shorten(str(exc))
+        message = shorten(str(exc), 500)  # a whole sentence of ours fits; a megabyte of theirs does not
     except Exception:
         message = "(its message cannot be shown)"
     return f"{type(exc).__name__}: {message}"
