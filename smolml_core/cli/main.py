@@ -118,8 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"smolml: {exc}", file=sys.stderr)
         return exc.status
-    except KeyboardInterrupt:
-        print("\nsmolml: interrupted; nothing was saved", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        notes = getattr(exc, "__notes__", [])  # the plugin loader notes which plugin was loading
+        where = f" {notes[0]}" if notes else ""
+        print(f"\nsmolml: interrupted{where}; nothing was saved", file=sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``smolml train ... | head``): stop quietly, as other

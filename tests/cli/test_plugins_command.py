@@ -372,6 +372,21 @@ def test_ctrl_c_on_a_hanging_plugin_names_it(capsys) -> None:
     assert err == "smolml: interrupted while loading plugin 'hangs'; SMOLML_DISABLE_PLUGINS=hangs leaves it out\n"
 
 
+def test_ctrl_c_on_a_hanging_plugin_names_it_in_every_command(capsys, tmp_path) -> None:
+    @hookimpl
+    def smolml_register_activations(register):
+        raise KeyboardInterrupt
+
+    hangs = FakeEntryPoint("hangs", plugin_module("hangs", smolml_register_activations=smolml_register_activations))
+    (tmp_path / "net.toml").write_text('[network]\nloss_function = "mse"\n')
+    with installed(*STD, hangs):
+        status, out, err = run(capsys, "train", str(tmp_path / "net.toml"))
+    assert (status, out) == (130, "")
+    assert err.strip() == (
+        "smolml: interrupted while loading plugin 'hangs'; SMOLML_DISABLE_PLUGINS=hangs leaves it out; nothing was saved"
+    )
+
+
 def test_predictions_on_stdout_stay_clean_while_a_plugin_prints(capsys, tmp_path) -> None:
     with installed(*STD):
         network = build_network(
