@@ -383,7 +383,8 @@ def test_ctrl_c_on_a_hanging_plugin_names_it_in_every_command(capsys, tmp_path) 
         status, out, err = run(capsys, "train", str(tmp_path / "net.toml"))
     assert (status, out) == (130, "")
     assert err.strip() == (
-        "smolml: interrupted while loading plugin 'hangs'; SMOLML_DISABLE_PLUGINS=hangs leaves it out; nothing was saved"
+        "smolml: interrupted while loading plugin 'hangs'; SMOLML_DISABLE_PLUGINS=hangs leaves it out; "
+        "nothing was saved"
     )
 
 
