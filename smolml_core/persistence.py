@@ -298,11 +298,24 @@ class _Archive:
             headers[key] = (shape, fortran, dtype)
         return headers
 
-    def read(self, key: str, check: Callable[[_Shape, np.dtype[Any]], None]) -> np.ndarray:
-        """The array ``key``, once ``check(shape, dtype)`` has accepted its header."""
+    def read(
+        self, key: str, check: Callable[[_Shape, np.dtype[Any]], None], into: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The array ``key``, once ``check(shape, dtype)`` has accepted its header.
+
+        ``into``, an array of exactly the header's shape and dtype in C order,
+        receives the numbers in place and is returned: loading fills a
+        network's weights without a second copy of them. Any other ``into``
+        is ignored and a new array is made.
+        """
         shape, fortran, dtype = self.headers[key]
         check(shape, dtype)
-        flat = np.empty(math.prod(shape), dtype)
+        fits = into is not None and into.shape == shape and into.dtype == dtype and into.flags.c_contiguous
+        if fits and not fortran:
+            assert into is not None
+            flat = into.reshape(-1)  # a view: writing it writes ``into``
+        else:
+            flat = np.empty(math.prod(shape), dtype)
         try:
             with self.zip.open(self.members[key]) as stream:
                 _read_npy_header(stream)
@@ -475,13 +488,15 @@ def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], arc
     found: set[str] = set()
     for i, layer in enumerate(network.layers):
         for key, target in named_state(layer, layer_prefix(i)).items():
-            loaded = _array(archive, described, key)
+            storage = target.data if target.data.dtype != object else None  # Values cannot be read into
+            loaded = _array(archive, described, key, into=storage)
             if loaded.shape != target.shape or loaded.dtype != target.dtype:
                 raise ModelFileError(
                     f"{key} is {_shape_text(loaded.shape, loaded.dtype)} but layer {i} ({type(layer).__name__}) needs "
                     f"{_shape_text(target.shape, target.dtype)}; the arrays do not fit the network"
                 )
-            target.assign(loaded)
+            if loaded is not storage:
+                target.assign(loaded)
             target.restart()
             found.add(key)
     missing = sorted(set(described) - found)
@@ -490,8 +505,11 @@ def _restore_layer_arrays(network: NeuralNetwork, described: dict[str, Any], arc
     return found
 
 
-def _array(archive: _Archive, described: dict[str, Any], key: str) -> np.ndarray:
-    """The array ``key``, present, float, and matching its own description, checked before its data is read."""
+def _array(archive: _Archive, described: dict[str, Any], key: str, into: np.ndarray | None = None) -> np.ndarray:
+    """The array ``key``, present, float, and matching its own description, checked before its data is read.
+
+    Read into ``into`` when it has the array's shape and dtype (see ``_Archive.read``).
+    """
     if key not in described:
         raise ModelFileError(f"its description lacks the array {key!r}")
     if key not in archive.members:
@@ -501,7 +519,7 @@ def _array(archive: _Archive, described: dict[str, Any], key: str) -> np.ndarray
     def check(shape: _Shape, dtype: np.dtype[Any]) -> None:
         _check_array(key, info, shape, dtype)
 
-    array = archive.read(key, check)
+    array = archive.read(key, check, into)
     if array.dtype.byteorder not in "=|":  # numpy writes native order as "="; this one is foreign
         array = array.astype(array.dtype.newbyteorder("="))  # a file from a machine of the other byte order
     return array

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -52,11 +53,30 @@ class WeightInitializer(Configurable):
         if not shape or any(not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1 for d in shape):
             raise ValueError(f"{type(self).__name__}.initialize needs sizes >= 1, got {shape!r}")
         values = allocate(shape, dtype, lambda dims: np.asarray(self.sample(dims, get_rng())), "weights")
+        if _only_here(values) and values.dtype == np.dtype(dtype):
+            return _hand_over(values)
         return MLArray(values, dtype=dtype)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({params})"
+
+
+def _only_here(values: np.ndarray) -> bool:
+    """Whether ``values`` is a fresh array nothing else refers to, which an MLArray may keep without a copy.
+
+    ``sample`` usually returns what the generator just drew; then copying it
+    would hold a large layer twice while it is made. An array ``sample`` also
+    kept somewhere (a reference count above this function's own two) is copied.
+    """
+    return values.flags.owndata and values.flags.c_contiguous and sys.getrefcount(values) <= 3
+
+
+def _hand_over(values: np.ndarray) -> MLArray:
+    """An MLArray keeping ``values`` itself: a trainable leaf, as ``MLArray(values)`` makes, without the copy."""
+    array = MLArray(np.empty((0,), dtype=values.dtype))
+    array.data = values
+    return array
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:

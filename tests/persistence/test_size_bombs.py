@@ -322,3 +322,23 @@ def test_a_fifo_or_a_device_is_refused_at_once(tmp_path) -> None:
     if os.path.exists("/dev/zero"):
         with pytest.raises(ModelFileError, match="it is a device, not a regular file"):
             load_network("/dev/zero")
+
+
+def test_a_genuine_large_file_loads_into_the_networks_own_arrays(tmp_path) -> None:
+    """The weights are read straight into the freshly built layers: no second copy of a large layer at any time."""
+    from smolml_core import NeuralNetwork
+    from smolml_std.layers import DenseLayer
+
+    network = NeuralNetwork([DenseLayer(1000, 2000)], "mse", "sgd")  # no optimizer buffers: the weights are all
+    path = network.save(tmp_path / "large.npz")
+    real = sum(array.nbytes for array in read_archive(path)[1].values())
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, json.dumps([str(path)])], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [(outcome, message, peak, _)] = json.loads(done.stdout)
+    assert outcome == "loaded", message
+    assert real > 16 * MB
+    # beyond the arrays, only what loading any file costs (modules, plugins, a chunk): about 5 MB here
+    assert peak - real < 8 * MB, f"peak {peak / MB:.1f} MB for {real / MB:.1f} MB of arrays"
