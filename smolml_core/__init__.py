@@ -10,14 +10,19 @@ plugin through the registry; the standard set is the ``smolml_std`` plugin.
 
 from ._version import __version__ as __version__
 from .array import (
+    CONSTANT,
     ENGINES,
+    NO_SCALAR,
     MLArray,
+    Operation,
     is_grad_enabled,
     no_grad,
     ones,
+    primitive,
     randn,
     sigmoid_cross_entropy,
     softmax_cross_entropy,
+    unbroadcast,
     where,
     zeros,
 )
@@ -89,6 +94,12 @@ __all__ = [
     "ones",
     "randn",
     "no_grad",
+    # operations from plugins
+    "primitive",
+    "Operation",
+    "CONSTANT",
+    "NO_SCALAR",
+    "unbroadcast",
     "is_grad_enabled",
     "set_seed",
     "get_rng",

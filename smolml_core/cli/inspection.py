@@ -221,6 +221,8 @@ def config_table(component: Component, registry: Registry) -> tuple[dict[str, An
     Defaults of None are left out (a config cannot write None, and leaving
     them out means the same), as are defaults a config cannot hold.
     """
+    if component.kind == "primitive":  # called from Python with its settings; its example is the kit's inputs
+        return {"type": registry.name_for(component)}, []
     example = dict(component.example or {})
     chosen: dict[str, Any] = {}
     missing = []
@@ -257,7 +259,8 @@ def config_line(component: Component, registry: Registry) -> str:
 def source_location(obj: Any) -> tuple[str | None, int | None, str]:
     """Where the component is defined: file, first line, and "" or why that is not known."""
     target = _underlying(obj)
-    target = inspect.unwrap(target) if isinstance(target, types.FunctionType) else target
+    wrapped = isinstance(target, types.FunctionType) or hasattr(target, "__wrapped__")  # an operation: its forward
+    target = inspect.unwrap(target) if wrapped else target
     if not isinstance(target, (type, types.FunctionType, types.MethodType, types.ModuleType)):
         target = type(target)  # a callable instance: its class
     try:

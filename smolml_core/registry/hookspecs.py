@@ -253,6 +253,34 @@ def smolml_register_callbacks(register: Register) -> None:
     """
 
 
+@hookspec
+def smolml_register_primitives(register: Register) -> None:
+    """Register differentiable operations (primitives) that layers and activations can call.
+
+    A primitive is made by ``smolml_core.primitive(name, forward, *vjps)``: a
+    numpy ``forward(*inputs, **settings)`` and, per positional argument, a
+    vector-Jacobian product ``vjp(g, ans, *inputs, **settings)`` returning the
+    gradient for that argument (or ``smolml_core.CONSTANT``). Calling it on
+    ``MLArray``s records it into the graph like the core's own operations.
+    Give ``example={"inputs": [shape, ...], "kwargs": {...}}`` so the test kit
+    can check its vjps against finite differences.
+
+    :param register: ``register(name, operation, *, aliases=(), example=None)``.
+
+    Example::
+
+        @hookimpl
+        def smolml_register_primitives(register):
+            def cube(x):
+                \"\"\"x^3, element by element.\"\"\"
+                return x * x * x
+
+            # d(x^3)/dx = 3 x^2
+            cube_op = primitive("cube", cube, lambda g, ans, x: g * 3 * x * x)
+            register("cube", cube_op, example={"inputs": [(2, 3)]})
+    """
+
+
 def plugin_manager() -> pluggy.PluginManager:
     """A new plugin manager that knows these hooks; the loader makes one for each registry it fills.
 

@@ -154,6 +154,16 @@ TABLE: tuple[Kind, ...] = (
         config_place="in Python: network.train(..., callbacks=[...])",
         no_gradient="callbacks run between epochs, outside the graph; they have no gradient",
     ),
+    Kind(
+        "primitive",
+        "primitives",
+        in_network=False,
+        base=None,
+        contract="op(*inputs, **settings) -> MLArray, made by smolml_core.primitive(name, forward, *vjps)",
+        arguments=(),
+        config_key=None,
+        config_place="in Python: layers and activations call it, and configs name those",
+    ),
 )
 """Every kind, in the order listings and ``KINDS`` use."""
 

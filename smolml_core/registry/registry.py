@@ -412,6 +412,11 @@ def _check_contract(kind: str, name: str, obj: Any) -> None:
     """Refuse a component that cannot work as its kind: not callable, or a class that is not the kind's subclass."""
     if not callable(obj):
         raise ConfigError(f"the {kind} registered as {name!r} must be a function or a class, not {obj!r}")
+    if kind == "primitive" and not hasattr(obj, "vjps"):
+        raise ConfigError(
+            f"the primitive registered as {name!r} must be an operation made by smolml_core.primitive(name, forward, "
+            f"*vjps), not {obj!r}"
+        )
     base = base_class(kind)
     if base is not None and not (isinstance(obj, type) and issubclass(obj, base)):
         raise ConfigError(

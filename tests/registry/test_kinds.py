@@ -22,7 +22,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_public_names_keep_their_values() -> None:
-    assert KINDS == ("activation", "loss", "optimizer", "initializer", "layer", "metric", "schedule", "callback")
+    assert KINDS == (
+        "activation",
+        "loss",
+        "optimizer",
+        "initializer",
+        "layer",
+        "metric",
+        "schedule",
+        "callback",
+        "primitive",
+    )
     assert NETWORK_KINDS == ("activation", "loss", "optimizer", "initializer", "layer")
     assert HOOKS["loss"] == "smolml_register_losses"
     assert list(HOOKS) == list(KINDS)
@@ -71,13 +81,20 @@ def test_a_plugin_hook_per_row_registers_that_kind() -> None:
     for kind in TABLE:
 
         def hook(register, name: str = kind.name) -> None:
-            register(f"only_{name}", getattr(smolml_core, row(name).base) if row(name).base else lambda *a: None)
+            register(f"only_{name}", _a_component(name))
 
         hook.__name__ = kind.hook
         hooks[kind.hook] = smolml_core.hookimpl(hook)
     plugin = plugin_module("every_kind", **hooks)
     with use_registry(Registry([FakeEntryPoint("every", plugin)])) as registry:
         assert [(c.kind, c.name) for c in registry.components()] == [(k, f"only_{k}") for k in KINDS]
+
+
+def _a_component(kind: str) -> object:
+    """The simplest object the registry accepts as a ``kind``."""
+    if kind == "primitive":
+        return smolml_core.primitive("only", lambda x: x, lambda g, ans, x: g)
+    return getattr(smolml_core, row(kind).base) if row(kind).base else lambda *a: None
 
 
 def test_the_cli_takes_plurals_and_config_places_from_the_table() -> None:
@@ -97,7 +114,7 @@ def test_arguments_name_exactly_one_kind() -> None:
 
 
 def test_the_kit_skips_gradients_exactly_for_the_kinds_it_does_not_differentiate() -> None:
-    assert [kind.name for kind in TABLE if not kind.no_gradient] == ["activation", "loss", "layer"]
+    assert [kind.name for kind in TABLE if not kind.no_gradient] == ["activation", "loss", "layer", "primitive"]
 
 
 def hook_lines(page: str) -> dict[str, str]:
@@ -112,7 +129,7 @@ def test_the_docs_list_every_row_of_the_table() -> None:
     assert set(reference) == set(guide) == {kind.hook for kind in TABLE}
     for kind in TABLE:
         assert f"`{kind.name}`" in reference[kind.hook] and f"`{kind.name}`" in guide[kind.hook]
-        assert f"`{kind.arguments[0]}`" in guide[kind.hook]
+        assert not kind.arguments or f"`{kind.arguments[0]}`" in guide[kind.hook]
         if kind.base:
             assert f"smolml_core.{kind.base}`" in reference[kind.hook] and f"`{kind.base}`" in guide[kind.hook]
 
