@@ -60,7 +60,11 @@ class Operation:
     def __init__(self, prim: Primitive, doc: str | None = None) -> None:
         self.primitive = prim
         """The ``Primitive`` record: name, forward, one rule per positional argument, scalar formula."""
+        # help(), inspect.signature and the source are the forward's; the name is the operation's
         self.__doc__ = doc
+        self.__wrapped__ = prim.forward
+        self.__name__ = self.__qualname__ = prim.name
+        self.__module__ = getattr(prim.forward, "__module__", __name__)
 
     @property
     def name(self) -> str:

@@ -221,7 +221,8 @@ def config_table(component: Component, registry: Registry) -> tuple[dict[str, An
     Defaults of None are left out (a config cannot write None, and leaving
     them out means the same), as are defaults a config cannot hold.
     """
-    example = dict(component.example or {})
+    # a primitive's example gives the kit its inputs: nothing a config sets
+    example = dict(component.example or {}) if component.kind != "primitive" else {}
     chosen: dict[str, Any] = {}
     missing = []
     found, _ = parameters(component, registry)
@@ -257,7 +258,8 @@ def config_line(component: Component, registry: Registry) -> str:
 def source_location(obj: Any) -> tuple[str | None, int | None, str]:
     """Where the component is defined: file, first line, and "" or why that is not known."""
     target = _underlying(obj)
-    target = inspect.unwrap(target) if isinstance(target, types.FunctionType) else target
+    wrapped = isinstance(target, types.FunctionType) or hasattr(target, "__wrapped__")  # an operation: its forward
+    target = inspect.unwrap(target) if wrapped else target
     if not isinstance(target, (type, types.FunctionType, types.MethodType, types.ModuleType)):
         target = type(target)  # a callable instance: its class
     try:

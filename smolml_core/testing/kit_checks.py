@@ -21,6 +21,7 @@ import numpy as np
 
 # By its full name: `from . import domains` would tie this module to the package, whose __init__ loads the kit.
 import smolml_core.testing.domains as domains
+import smolml_core.testing.primitive_checks as primitive_checks
 
 from ..array import MLArray
 from ..errors import ShapeError
@@ -89,6 +90,7 @@ def sanity(subject: Subject) -> None:
         "layer": _layer_sanity,
         "metric": _metric_sanity,
         "schedule": _schedule_sanity,
+        "primitive": primitive_checks.sanity,
     }
     if subject.kind in checks:
         checks[subject.kind](subject)
@@ -234,6 +236,8 @@ def gradients(subject: Subject, engine: str) -> None:
     elif subject.kind == "layer":
         for training in (False, True):
             _layer_gradients(subject, engine, training)
+    elif subject.kind == "primitive":
+        primitive_checks.gradients(subject, engine)
     else:
         raise NotApplicable(f"the kit knows no gradient check for the kind {subject.kind!r}")
 
@@ -482,6 +486,8 @@ def _probe(kind: str, obj: Any, subject: Subject, *, training: bool) -> list[np.
     if kind == "layer":
         X = domains.layer_input(input_width(obj, subject.params) or domains.DEFAULT_WIDTH)
         return [_numbers(_forward(obj, MLArray(X), training))]
+    if kind == "primitive":
+        return primitive_checks.probe(obj, subject)
     return []
 
 

@@ -74,8 +74,12 @@ class Subject:
         return f"{source} {dict(self.params)!r}"
 
     def build(self) -> Any:
-        """The ready-to-use component, resolved by name with the parameters."""
-        ref: Any = {"type": self.lookup_name, **self.params} if self.params else self.lookup_name
+        """The ready-to-use component, resolved by name with the parameters.
+
+        A primitive's example describes its inputs, not how to build it: it is built by name alone.
+        """
+        params = {} if self.kind == "primitive" else self.params
+        ref: Any = {"type": self.lookup_name, **params} if params else self.lookup_name
         try:
             return resolve(self.kind, ref)
         except Exception as exc:
