@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch.nn.functional as F
 from smolml_vision import geometry
-from smolml_vision.layers import AvgPool2D, Conv2D, MaxPool2D
+from smolml_vision.layers import AvgPool2D, Conv2D, GlobalAvgPool2D, MaxPool2D
 
 from smolml_core import MLArray
 
@@ -42,7 +42,7 @@ def _ours(layer: Any, x: np.ndarray, g: np.ndarray | None) -> tuple[np.ndarray, 
 
 
 @pytest.mark.parametrize("channels", [(1, 1), (3, 4), (2, 5)], ids=lambda c: f"{c[0]}to{c[1]}")
-@pytest.mark.parametrize("padding", [0, 1, "same"])
+@pytest.mark.parametrize("padding", [0, 1, "same", "valid"])
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("kernel", [2, 3])
 def test_conv2d_matches_torch(channels: tuple[int, int], padding: Any, stride: int, kernel: int) -> None:
@@ -57,7 +57,7 @@ def test_conv2d_matches_torch(channels: tuple[int, int], padding: Any, stride: i
     tb = torch.tensor(conv.biases.numpy(), requires_grad=True)
     padded = F.pad(tx, (pads[2], pads[3], pads[0], pads[1]))  # F.pad takes the last axis first
     ty = F.conv2d(padded, tw, tb, stride=stride)
-    if padding != "same" or stride == 1:  # what PyTorch itself does with the padding argument
+    if padding in (0, 1, "valid") or stride == 1:  # what PyTorch itself does with the padding argument
         direct = F.conv2d(tx, tw, tb, stride=stride, padding=padding)
         np.testing.assert_allclose(direct.detach().numpy(), ty.detach().numpy(), rtol=0, atol=ATOL)
     g = rng.normal(size=tuple(ty.shape))
@@ -88,5 +88,18 @@ def test_pooling_matches_torch(
     ty.backward(torch.tensor(g))
 
     y, X = _ours(pool, x, g)
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(X.grad().numpy(), tx.grad.numpy(), rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("shape", [(2, 1, 5, 5), (3, 4, 6, 3)])
+def test_global_avg_pool2d_matches_torch(shape: tuple[int, ...]) -> None:
+    x = rng.normal(size=shape)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = F.adaptive_avg_pool2d(tx, 1).flatten(1)
+    g = rng.normal(size=tuple(ty.shape))
+    ty.backward(torch.tensor(g))
+
+    y, X = _ours(GlobalAvgPool2D(), x, g)
     np.testing.assert_allclose(y, ty.detach().numpy(), rtol=0, atol=ATOL)
     np.testing.assert_allclose(X.grad().numpy(), tx.grad.numpy(), rtol=0, atol=ATOL)
