@@ -119,8 +119,8 @@ class _Pool2D(Layer):
         spec = geometry.padding_spec(padding)
         if isinstance(spec, str):
             raise ConfigError(f'must be a whole number >= 0 or a list of two, got "{spec}"', path=("padding",))
-        self.padding = geometry.resolve_padding(spec, (1, 1), self.kernel_size, self.stride)
-        if 2 * max(self.padding[0], self.padding[2]) > min(self.kernel_size):
+        top, _, left, _ = self.padding = geometry.resolve_padding(spec, (0, 0), self.kernel_size, self.stride)
+        if 2 * top > self.kernel_size[0] or 2 * left > self.kernel_size[1]:  # else a window could be all padding
             raise ConfigError(
                 f"must be at most half the kernel size {list(self.kernel_size)}, got {padding!r}", path=("padding",)
             )

@@ -139,6 +139,9 @@ def test_bad_parameters_are_config_errors(parameters: dict, message: str) -> Non
 def test_pool_padding_is_at_most_half_the_kernel() -> None:
     with pytest.raises(ConfigError, match="half the kernel"):
         MaxPool2D(2, padding=2)
+    with pytest.raises(ConfigError, match="half the kernel"):
+        AvgPool2D([2, 4], padding=[2, 1])
+    assert MaxPool2D([2, 4], padding=[1, 2]).padding == (1, 1, 2, 2)  # each axis against its own kernel size
 
 
 def test_the_scalar_engine_trains_a_tiny_conv_net_as_the_array_engine_does() -> None:
