@@ -73,8 +73,10 @@ def check_sanity(kind: str, name_or_component: NameOrComponent, *, params: Param
     metrics return a float; initializers return the requested shape, finite;
     optimizers lower a convex quadratic in a few steps, alike on both engines;
     schedules give a finite rate > 0 for epochs 0 to 20; layers keep one output
-    row per sample, in eval and in training mode; layers, optimizers,
-    initializers and callbacks subclass their contract's base class.
+    row per sample, in eval and in training mode; primitives run on their
+    example, give float32 for float32 and, declared ``NO_SCALAR``, refuse the
+    scalar engine by name; layers, optimizers, initializers and callbacks
+    subclass their contract's base class.
     """
     subject = subject_of(kind, name_or_component, params)
     _run("sanity", subject, lambda: sanity(subject))
@@ -83,13 +85,16 @@ def check_sanity(kind: str, name_or_component: NameOrComponent, *, params: Param
 def check_component_gradients(
     kind: str, name_or_component: NameOrComponent, *, params: Params = None, engine: str = "array"
 ) -> None:
-    """Autograd agrees with finite differences on ``engine`` (activations, losses and layers).
+    """Autograd agrees with finite differences on ``engine`` (activations, losses, layers and primitives).
 
     Activations are differentiated with respect to their input, losses with
     respect to ``y_pred``, layers with respect to their input and each
     parameter, in eval mode and in training mode (reseeded before every forward
-    pass, so a random layer draws the same mask each time). Other kinds raise
-    ``NotApplicable``.
+    pass, so a random layer draws the same mask each time). A primitive's vjps
+    are checked on its example's shapes and on every shape derived from them
+    that its forward accepts (see ``primitive_checks.py``); on the scalar
+    engine its values and gradients must match the array engine's. Other kinds
+    raise ``NotApplicable``.
     """
     subject = subject_of(kind, name_or_component, params)
     _run(f"gradients[{engine}]", subject, lambda: gradients(subject, engine))
