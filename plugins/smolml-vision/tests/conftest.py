@@ -64,7 +64,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # The kit feeds a layer rows of shape (n_samples, width); these layers take images (n, channels, height, width),
-# so the checks that run a layer on data cannot apply yet. tests/test_layers.py, test_ops.py and the crosscheck
+# so the checks that run a layer on data cannot apply yet. tests/test_vision_layers.py, test_ops.py and the crosscheck
 # against PyTorch check the same things on images. Strict: once the kit can feed images, these must pass.
 _NEEDS_ROWS = ("sanity", "gradients[array]", "gradients[scalar]", "rebuild", "determinism")
 
