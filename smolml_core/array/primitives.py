@@ -22,6 +22,12 @@ input holds Values; no forward has to ask which engine it is on.
 
 Operations without a real-number answer raise ``NumericalError`` here, and the
 ``Value`` methods raise it in the same cases, so both engines agree on what fails.
+
+Plugins add operations through ``primitive(...)`` (``extension.py``): the same
+``Primitive`` record, run by the same ``_apply``, but registered in the
+registry, not here. This table is the core's own: ``MLArray``'s methods need
+it at import, before any plugin is loaded, and none of its names is chosen by
+a user or may be taken by a plugin.
 """
 
 from __future__ import annotations

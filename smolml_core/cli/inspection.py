@@ -221,8 +221,9 @@ def config_table(component: Component, registry: Registry) -> tuple[dict[str, An
     Defaults of None are left out (a config cannot write None, and leaving
     them out means the same), as are defaults a config cannot hold.
     """
-    # a primitive's example gives the kit its inputs: nothing a config sets
-    example = dict(component.example or {}) if component.kind != "primitive" else {}
+    if component.kind == "primitive":  # called from Python with its settings; its example is the kit's inputs
+        return {"type": registry.name_for(component)}, []
+    example = dict(component.example or {})
     chosen: dict[str, Any] = {}
     missing = []
     found, _ = parameters(component, registry)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smolml_core import CONSTANT, NO_SCALAR, GraphError, MLArray, Operation, no_grad, primitive, register
+from smolml_core import (
+    CONSTANT,
+    NO_SCALAR,
+    GraphError,
+    Layer,
+    MLArray,
+    NeuralNetwork,
+    Operation,
+    no_grad,
+    ones,
+    primitive,
+    register,
+)
 from smolml_core.array.graph import FREED
 from smolml_core.array.primitives import PRIMITIVES
 from smolml_core.testing import check_gradients
@@ -106,3 +118,19 @@ def test_a_malformed_definition_is_refused_at_once(arguments, message) -> None:
     with pytest.raises(TypeError, match="scalar_forward of primitive 'f'"):
         primitive("f", scaled_product, scalar_forward="no")  # type: ignore[arg-type]
     assert CONSTANT is not NO_SCALAR and repr(NO_SCALAR) == "NO_SCALAR"
+
+
+def test_a_network_on_the_scalar_engine_stops_at_an_array_only_operation() -> None:
+    class Scale(Layer):
+        """Scales each feature by a learned factor, through an operation that refuses the scalar engine."""
+
+        def __init__(self, size: int = 2) -> None:
+            self.s = ones(1, size)
+
+        def forward(self, X):
+            return array_only(X, self.s)
+
+    register("primitive", "array_only", array_only)
+    network = NeuralNetwork([Scale()], "mse", "sgd", engine="scalar")
+    with pytest.raises(GraphError, match=r"'array_only' .* cannot run on the scalar engine"):
+        network.train(np.ones((3, 2)), np.ones((3, 2)), epochs=1, verbose=False)

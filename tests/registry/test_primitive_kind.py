@@ -80,3 +80,12 @@ def test_the_kit_runs_on_a_plugins_primitives() -> None:
         for case in cases:
             if case.check != "shape_errors":
                 case.run()
+
+
+def test_smolml_components_show_gives_the_forwards_signature_and_source(capsys) -> None:
+    with use_registry(Registry([primitive_plugin("ops", product, "smolml-ops", example=PRODUCT_EXAMPLE)])):
+        status = main(["components", "show", "primitive", "scaled_product"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "scaled_product(x: Any, w: Any, *, scale: float = 1.0)" in out
+    assert "tests/primitive_examples.py" in out and 'config        "scaled_product"' in out
