@@ -1,10 +1,11 @@
-"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds ``extras`` and ``readme``.
+"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds ``extras``, ``vision`` and ``readme``.
 
 Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
 marked slow), crosscheck (against PyTorch), bench (speed and memory figures), mutation (how
 many small wrong versions of the numerical core the tests catch; slow), extras (the
 smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
-readme (the README's first command in a fresh environment).
+vision (the smolml-vision plugin installed the same way, its example trained, its tests and
+its crosscheck against PyTorch run), readme (the README's first command in a fresh environment).
 """
 
 from __future__ import annotations
@@ -149,3 +150,42 @@ def extras(session: nox.Session) -> None:
             session.run("pytest", "--smolml-kit", "softsign", "-m", "smolml_kit")
             session.run("pytest")
             session.run("smolml", "train", "examples/xor_softsign.toml", "--save", "xor_softsign.npz")
+
+
+@nox.session(reuse_venv=False)
+def vision(session: nox.Session) -> None:
+    """The smolml-vision plugin as its users get it: installed beside SmolML, its example trained, tested.
+
+    A new environment each time, as for ``extras``: SmolML and the plugin are installed from
+    their folders as built wheels, so the plugin works only if its own pyproject.toml lists its
+    package and declares its ``smolml`` entry point. PyTorch (the pinned CPU build) is installed
+    too, so the plugin's tests include its crosscheck: values and gradients of every vision layer
+    against ``torch.nn.functional`` in float64. Then ``smolml train`` runs the digits CNN of the
+    plugin's example config (the model saved in the session's temporary folder), and the
+    component test kit runs on the plugin's primitives and docstrings; the kit feeds layers rows,
+    not images, so its data checks on the image layers are left out here (the plugin's own tests
+    mark them as expected failures). Arguments after ``--`` go to the plugin's pytest run.
+    """
+    import shutil
+
+    for folder in ("build", "plugins/smolml-vision/build"):
+        shutil.rmtree(folder, ignore_errors=True)
+    session.install(".[datasets]", "pytest", TORCH)
+    session.install("./plugins/smolml-vision")
+    session.run("pytest", "-p", "no:cacheprovider", "plugins/smolml-vision/tests", *session.posargs)
+    model = f"{session.create_tmp()}/digits_cnn.npz"
+    session.run("smolml", "train", "plugins/smolml-vision/examples/digits_cnn.toml", "--save", model)
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--smolml-kit",
+        "vision",
+        "-m",
+        "smolml_kit",
+        "-k",
+        "primitive or docstring",
+        "-rs",
+        "plugins/smolml-vision/tests",
+    )
+    session.run("smolml", "components", "primitive")
