@@ -162,9 +162,8 @@ def vision(session: nox.Session) -> None:
     too, so the plugin's tests include its crosscheck: values and gradients of every vision layer
     against ``torch.nn.functional`` in float64. Then ``smolml train`` runs the digits CNN of the
     plugin's example config (the model saved in the session's temporary folder), and the
-    component test kit runs on the plugin's primitives and docstrings; the kit feeds layers rows,
-    not images, so its data checks on the image layers are left out here (the plugin's own tests
-    mark them as expected failures). Arguments after ``--`` go to the plugin's pytest run.
+    component test kit runs on everything the installed plugin registers, its image layers fed
+    channels-first images. Arguments after ``--`` go to the plugin's pytest run.
     """
     import shutil
 
@@ -183,8 +182,6 @@ def vision(session: nox.Session) -> None:
         "vision",
         "-m",
         "smolml_kit",
-        "-k",
-        "primitive or docstring",
         "-rs",
         "plugins/smolml-vision/tests",
     )

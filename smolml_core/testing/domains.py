@@ -19,6 +19,7 @@ __all__ = [
     "BATCH",
     "DEFAULT_WIDTH",
     "EPOCHS",
+    "IMAGE_SIZE",
     "SEED",
     "WIDTH_PARAMETERS",
     "activation_input",
@@ -36,6 +37,9 @@ BATCH = 4
 
 DEFAULT_WIDTH = 3
 """The input width given to a layer whose width the kit cannot tell (see ``WIDTH_PARAMETERS``)."""
+
+IMAGE_SIZE = 6
+"""The height and width of the images the kit feeds a layer that takes channels-first images."""
 
 WIDTH_PARAMETERS = ("input_size", "size", "features")
 """Parameters read as a layer's input width, in this order, when the layer has no ``input_size`` attribute."""
@@ -55,9 +59,10 @@ def activation_input(seed: int = SEED) -> np.ndarray:
     return away_from_kinks((3, 4), seed)
 
 
-def layer_input(width: int, seed: int = SEED) -> np.ndarray:
-    """A (BATCH, width) batch for layers."""
-    return away_from_kinks((BATCH, width), seed)
+def layer_input(sample: int | tuple[int, ...], seed: int = SEED) -> np.ndarray:
+    """A batch for layers: (BATCH, width) for a width, (BATCH, *sample) for one sample's shape."""
+    shape = (sample,) if isinstance(sample, int) else tuple(sample)
+    return away_from_kinks((BATCH, *shape), seed)
 
 
 def loss_inputs(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ from ..registry import reference, resolve
 from ..registry.kinds import TABLE, base_class, row
 from ..rng import set_seed
 from .gradients import check_gradients
-from .subject import NotApplicable, Problem, Subject, guarded, input_width
+from .subject import NotApplicable, Problem, Subject, guarded, input_sample, input_width
 
 __all__ = ["determinism", "docstring", "gradients", "rebuild", "sanity", "shape_errors"]
 
@@ -198,7 +198,7 @@ def _layer_sanity(subject: Subject) -> None:
             f"its {where} is {why}: the walk over its arrays cannot see it, so it is never trained or saved",
             HOW_TO_EXPOSE,
         )
-    X = domains.layer_input(input_width(layer, subject.params) or domains.DEFAULT_WIDTH)
+    X = domains.layer_input(input_sample(layer, subject.params))
     for training in (False, True):
         out = _forward(layer, MLArray(X), training)
         if not isinstance(out, MLArray):
@@ -247,7 +247,7 @@ def _layer_gradients(subject: Subject, engine: str, training: bool) -> None:
     set_seed(domains.SEED)
     layer = subject.build()
     originals = named_parameters(layer)
-    X = domains.layer_input(input_width(layer, subject.params) or domains.DEFAULT_WIDTH)
+    X = domains.layer_input(input_sample(layer, subject.params))
     constants = {name: MLArray(p.numpy(), requires_grad=False, engine=engine) for name, p in originals.items()}
     targets: list[tuple[str | None, np.ndarray]] = [(None, X)] + [(n, p.numpy()) for n, p in originals.items()]
     fix = _GRADIENT_FIX + (f"; and {_RANDOM_FIX}" if training else "")
@@ -484,7 +484,7 @@ def _probe(kind: str, obj: Any, subject: Subject, *, training: bool) -> list[np.
     if kind == "schedule":
         return [np.asarray(_rates(obj), dtype=object)]
     if kind == "layer":
-        X = domains.layer_input(input_width(obj, subject.params) or domains.DEFAULT_WIDTH)
+        X = domains.layer_input(input_sample(obj, subject.params))
         return [_numbers(_forward(obj, MLArray(X), training))]
     if kind == "primitive":
         return primitive_checks.probe(obj, subject)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..registry import Component, get_registry, resolve
-from .domains import WIDTH_PARAMETERS
+from .domains import DEFAULT_WIDTH, IMAGE_SIZE, WIDTH_PARAMETERS
 
 __all__ = ["NotApplicable", "Problem", "Subject", "guarded", "input_width", "subject_of"]
 
@@ -148,3 +148,29 @@ def input_width(layer: Any, params: Mapping[str, Any]) -> int | None:
         if isinstance(candidate, int) and not isinstance(candidate, bool) and candidate >= 1:
             return candidate
     return None
+
+
+def input_sample(layer: Any, params: Mapping[str, Any]) -> tuple[int, ...]:
+    """The shape of one sample the kit feeds ``layer``: rows of its input width, or the first shape it says it takes.
+
+    A layer with a known input width gets rows that wide. Otherwise the kit
+    asks the layer's ``output_shape`` about rows of the default width, then
+    about channels-first images ``(in_channels, IMAGE_SIZE, IMAGE_SIZE)``
+    (``in_channels`` from the layer, else 2), and feeds the first it accepts;
+    a layer that says nothing gets rows, as before.
+    """
+    width = input_width(layer, params)
+    if width is not None:
+        return (width,)
+    channels = getattr(layer, "in_channels", None)
+    channels = channels if isinstance(channels, int) and not isinstance(channels, bool) and channels >= 1 else 2
+    output_shape = getattr(layer, "output_shape", None)
+    for candidate in ((DEFAULT_WIDTH,), (channels, IMAGE_SIZE, IMAGE_SIZE)):
+        if not callable(output_shape):
+            break
+        try:
+            if output_shape(candidate) is not None:
+                return candidate
+        except Exception:  # it refuses this shape: try the next
+            continue
+    return (DEFAULT_WIDTH,)

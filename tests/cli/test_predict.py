@@ -40,7 +40,7 @@ def test_a_classifier_writes_the_class_and_its_probabilities(tmp_path, capsys) -
     out = tmp_path / "out.csv"
     assert main(["predict", str(model), str(rows), "--output", str(out)]) == 0
     assert capsys.readouterr().out == f"Wrote 2 predictions to {out}\n"
-    written = list(csv.reader(out.open()))
+    written = list(csv.reader(out.read_text().splitlines()))
     assert written[0] == ["prediction", "probability_0", "probability_1", "probability_2"]
     expected = network.predict(np.loadtxt(rows, delimiter=",", skiprows=1)).numpy()
     for line, probabilities in zip(written[1:], expected, strict=True):

@@ -15,12 +15,11 @@ import sys
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import smolml_core
-from smolml_core.testing import KitCase, kit_cases
+from smolml_core.testing import kit_cases
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,17 +59,4 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "kit_case" in metafunc.fixturenames:
         with smolml_core.use_registry(smolml_core.Registry(entry_points=ENTRY_POINTS)):
             cases = kit_cases("vision")
-        metafunc.parametrize("kit_case", [_marked(case) for case in cases], ids=str)
-
-
-# The kit feeds a layer rows of shape (n_samples, width); these layers take images (n, channels, height, width),
-# so the checks that run a layer on data cannot apply yet. tests/test_vision_layers.py, test_ops.py and the crosscheck
-# against PyTorch check the same things on images. Strict: once the kit can feed images, these must pass.
-_NEEDS_ROWS = ("sanity", "gradients[array]", "gradients[scalar]", "rebuild", "determinism")
-
-
-def _marked(case: KitCase) -> Any:
-    if case.component.kind == "layer" and case.check in _NEEDS_ROWS:
-        reason = "the kit feeds layers (n_samples, width) rows, not images"
-        return pytest.param(case, marks=pytest.mark.xfail(reason=reason, strict=True))
-    return case
+        metafunc.parametrize("kit_case", cases, ids=str)
