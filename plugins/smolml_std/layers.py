@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from smolml_core import (
-    ConfigError,
     InputMismatch,
     Layer,
     MLArray,
     Shape,
     ShapeError,
-    reference,
+    name_of,
     resolve,
     validation,
     zeros,
@@ -68,10 +67,5 @@ class DenseLayer(Layer):
         return (*input_shape[:-1], self.output_size)
 
     def summary(self) -> str:
-        try:
-            activation = reference("activation", self.activation_function)
-        except ConfigError:
-            activation = getattr(self.activation_function, "__name__", "custom")
-        if isinstance(activation, dict):
-            activation = activation["type"]
+        activation = name_of("activation", self.activation_function)
         return f"{self.input_size} -> {self.output_size}, {activation}"

@@ -6,7 +6,7 @@ where a config names it...) is one table, ``kinds.py``.
 
 from .components import components_used, with_recorded_names
 from .configurable import Configurable
-from .factory import lookup, reference, resolve, to_plain
+from .factory import lookup, name_of, reference, resolve, to_plain
 from .hookspecs import Register, hookimpl, hookspec
 from .kinds import HOOKS, KINDS, NETWORK_KINDS
 from .loader import ENTRY_POINT_GROUP
@@ -38,6 +38,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "lookup",
+    "name_of",
     "reference",
     "register",
     "resolve",

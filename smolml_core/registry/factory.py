@@ -23,7 +23,7 @@ from ..wording import a_or_an, did_you_mean, quote, shorten
 from .kinds import KINDS, base_class, row
 from .registry import Component, get_registry
 
-__all__ = ["lookup", "reference", "resolve", "to_plain"]
+__all__ = ["lookup", "name_of", "reference", "resolve", "to_plain"]
 
 
 def lookup(kind: str, name: str) -> Any:
@@ -224,6 +224,19 @@ def reference(kind: str, obj: Any) -> Any:
         f"this {kind} ({obj!r}) is not registered, so it cannot be written down by name; "
         f"register it first, e.g. smolml_core.register({kind!r}, 'my_{kind}', ...)"
     )
+
+
+def name_of(kind: str, component: Any) -> str:
+    """The name ``component`` is registered under (``"relu"``), for showing it; a Python name if it has none.
+
+    A layer's summary uses it to show its activation in one word, whether the
+    component was given by name, as a table with parameters, or as an object.
+    """
+    try:
+        ref = reference(kind, component)
+    except ConfigError:
+        return str(getattr(component, "__name__", "custom"))
+    return str(ref["type"] if isinstance(ref, dict) else ref)
 
 
 def _without_default_nones(target: Any, params: dict[str, Any]) -> dict[str, Any]:

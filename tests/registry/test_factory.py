@@ -8,7 +8,17 @@ import json
 import numpy as np
 import pytest
 
-from smolml_core import ConfigError, Layer, MLArray, Optimizer, UnknownComponentError, reference, register, resolve
+from smolml_core import (
+    ConfigError,
+    Layer,
+    MLArray,
+    Optimizer,
+    UnknownComponentError,
+    name_of,
+    reference,
+    register,
+    resolve,
+)
 from smolml_std import activation, initializers, optimizers
 
 
@@ -129,3 +139,13 @@ def test_optimizer_config_excludes_state() -> None:
             value -= self.learning_rate * grad
 
     assert Plain(0.3).get_config() == {"learning_rate": 0.3}
+
+
+def test_name_of_gives_the_registered_name_however_the_component_was_given() -> None:
+    assert name_of("activation", activation.relu) == "relu"
+    assert name_of("activation", resolve("activation", {"type": "leaky_relu", "alpha": 0.2})) == "leaky_relu"
+
+    def mine(x: MLArray) -> MLArray:
+        return x
+
+    assert name_of("activation", mine) == "mine"  # not registered: its Python name

@@ -17,7 +17,7 @@ from smolml_core import (
     MLArray,
     Shape,
     ShapeError,
-    reference,
+    name_of,
     resolve,
     validation,
     zeros,
@@ -94,12 +94,7 @@ class Conv2D(Layer):
         return {"in_channels": input_shape[0]} if len(input_shape) == 3 else {}
 
     def summary(self) -> str:
-        try:
-            activation = reference("activation", self.activation_function)
-        except ConfigError:
-            activation = getattr(self.activation_function, "__name__", "custom")
-        if isinstance(activation, dict):
-            activation = activation["type"]
+        activation = name_of("activation", self.activation_function)
         kh, kw = self.kernel_size
         return (
             f"{self.in_channels} -> {self.out_channels} channels, {kh}x{kw}, stride {self.stride}, "
