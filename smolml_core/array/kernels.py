@@ -25,6 +25,8 @@ from .primitives import PRIMITIVES, Primitive
 __all__ = ["accumulate", "forward", "gradient"]
 
 Call = Callable[[], None]
+Computed = Callable[[Primitive, tuple[int, ...], dict[str, Any]], "int | None"]
+"""The slot already holding ``primitive(*slots, **kwargs)``, or None."""
 
 
 def forward(
@@ -51,15 +53,22 @@ def gradient(
     kwargs: dict[str, Any],
     sample: Sequence[Any],
     result: Any,
+    computed: Computed,
 ) -> Call:
     """The call running the gradient rule of ``prim``'s argument ``position`` into slot ``out``.
 
     ``sample`` and ``result`` are the inputs and the result of the operation as
     recorded: their shapes choose a special form where one applies.
+    ``computed`` finds the slot of a result the forward pass already computed.
     """
     special = _SPECIAL_RULES.get((prim.name, position)) if PRIMITIVES.get(prim.name) is prim else None
+    shapes = [np.shape(x) for x in sample] + [np.shape(result)]
     if special is not None and (not kwargs or prim.name in _REDUCTIONS):
-        call = special(regs, out, g, ans, args, [np.shape(x) for x in sample] + [np.shape(result)])
+        call = special(regs, out, g, ans, args, shapes)
+        if call is not None:
+            return call
+    if prim is PRIMITIVES["softmax_cross_entropy"] and position == 0:
+        call = _softmax_cross_entropy_z(regs, out, g, args, shapes, kwargs, computed)
         if call is not None:
             return call
     rule: Callable[..., Any] = prim.vjps[position]  # type: ignore[assignment]  # a parent always has a rule
@@ -120,6 +129,11 @@ def _into(regs: list[Any], out: int, fn: Any, args: Sequence[int]) -> Call:
     return call
 
 
+def _owned(result: Any) -> np.ndarray:
+    """A first run's result as an array the call may write into later (numpy gives 0-d results as scalars)."""
+    return result if type(result) is np.ndarray else np.asarray(result)
+
+
 # -- the core's busiest gradient rules, written into buffers -----------------------------
 # Each computes what the rule in primitives.py computes, with the same numpy calls in the
 # same order, or returns None where the shapes take the rule down another branch.
@@ -131,28 +145,32 @@ _REDUCTIONS = ("mean",)
 """Core primitives whose special forms read their keyword arguments from the shapes, so may have some."""
 
 
-def _unbroadcast_rows(regs: list[Any], out: int, g: int, shapes: Shapes, position: int) -> Call | None:
-    """add's rules: ``unbroadcast(g, shape)``, which is g itself for the same shape, or a sum over the rows."""
-    shape = shapes[position]
-    other = shapes[1 - position]
-    full = np.broadcast_shapes(shape, other)
+def _unbroadcast(regs: list[Any], out: int, g: int, shapes: Shapes, position: int) -> Call | None:
+    """add's and subtract's first rules: ``unbroadcast(g, shape)``, g itself or one sum, decided now."""
+    shape, full = shapes[position], shapes[-1]
     if shape == full:
 
         def same() -> None:
             regs[out] = regs[g]
 
         return same
-    if len(full) == 2 and len(shape) == 1:
+    extra = len(full) - len(shape)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and full[extra + i] != 1)
+    if extra and not stretched:
+        axes, keepdims = tuple(range(extra)), False
+    elif stretched and not extra:
+        axes, keepdims = stretched, True
+    else:  # two sums: the rule itself
+        return None
 
-        def rows() -> None:
-            into = regs[out]
-            if into is None:
-                regs[out] = regs[g].sum(axis=(0,))
-            else:
-                np.sum(regs[g], axis=(0,), out=into)
+    def summed() -> None:
+        into = regs[out]
+        if into is None:
+            regs[out] = _owned(regs[g].sum(axis=axes, keepdims=keepdims))
+        else:
+            np.add.reduce(regs[g], axis=axes, keepdims=keepdims, out=into)  # np.sum, without its wrapper
 
-        return rows
-    return None
+    return summed
 
 
 def _matmul_x(regs: list[Any], out: int, g: int, ans: int, args: Sequence[int], shapes: Shapes) -> Call | None:
@@ -191,8 +209,8 @@ def _relu_rule(regs: list[Any], out: int, g: int, ans: int, args: Sequence[int],
     def call() -> None:  # g * (ans > 0)
         into = regs[out]
         if into is None:
-            mask[0] = regs[ans] > 0
-            regs[out] = regs[g] * mask[0]
+            mask[0] = _owned(regs[ans] > 0)
+            regs[out] = _owned(regs[g] * mask[0])
         else:
             np.greater(regs[ans], 0, out=mask[0])
             np.multiply(regs[g], mask[0], out=into)
@@ -206,8 +224,8 @@ def _tanh_rule(regs: list[Any], out: int, g: int, ans: int, args: Sequence[int],
     def call() -> None:  # g * (1 - ans * ans)
         into, a = regs[out], regs[ans]
         if into is None:
-            scratch[0] = 1 - a * a
-            regs[out] = regs[g] * scratch[0]
+            scratch[0] = _owned(1 - a * a)
+            regs[out] = _owned(regs[g] * scratch[0])
         else:
             t = scratch[0]
             np.multiply(a, a, out=t)
@@ -223,8 +241,8 @@ def _sigmoid_rule(regs: list[Any], out: int, g: int, ans: int, args: Sequence[in
     def call() -> None:  # g * ans * (1 - ans)
         into, a = regs[out], regs[ans]
         if into is None:
-            scratch[0] = 1 - a
-            regs[out] = regs[g] * a * scratch[0]
+            scratch[0] = _owned(1 - a)
+            regs[out] = _owned(regs[g] * a * scratch[0])
         else:
             t = scratch[0]
             np.subtract(1, a, out=t)
@@ -245,7 +263,7 @@ def _multiply(
     def call() -> None:
         into = regs[out]
         if into is None:
-            regs[out] = regs[g] * regs[other]
+            regs[out] = _owned(regs[g] * regs[other])
         else:
             np.multiply(regs[g], regs[other], out=into)
 
@@ -260,7 +278,7 @@ def _negated(regs: list[Any], out: int, g: int, ans: int, args: Sequence[int], s
     def call() -> None:
         into = regs[out]
         if into is None:
-            regs[out] = -regs[g]
+            regs[out] = _owned(-regs[g])
         else:
             np.negative(regs[g], out=into)
 
@@ -285,10 +303,40 @@ def _mean_all(regs: list[Any], out: int, g: int, ans: int, args: Sequence[int], 
     return call
 
 
+def _softmax_cross_entropy_z(
+    regs: list[Any], out: int, g: int, args: Sequence[int], shapes: Shapes, kwargs: dict[str, Any], computed: Computed
+) -> Call | None:
+    """The logits' rule, ``g (softmax(z) sum(y) - y)``, reading softmax(z) from the forward pass that made it."""
+    axis = kwargs.get("axis", -1)
+    if shapes[0] != shapes[1] or axis != -1:
+        return None
+    z, y = args
+    probabilities = computed(PRIMITIVES["softmax"], (z,), {"axis": -1})
+    if probabilities is None:
+        return None
+    scratch: list[Any] = [None, None]
+
+    def call() -> None:
+        into, p, targets = regs[out], regs[probabilities], regs[y]
+        grad = np.expand_dims(regs[g], -1)
+        if into is None:
+            scratch[0] = _owned(np.sum(targets, axis=-1, keepdims=True))
+            scratch[1] = _owned(p * scratch[0] - targets)
+            regs[out] = _owned(grad * scratch[1])
+        else:
+            total, t = scratch
+            np.add.reduce(targets, axis=-1, keepdims=True, out=total)
+            np.multiply(p, total, out=t)
+            np.subtract(t, targets, out=t)
+            np.multiply(grad, t, out=into)
+
+    return call
+
+
 _SPECIAL_RULES: dict[tuple[str, int], Callable[..., Call | None]] = {
-    ("add", 0): lambda regs, out, g, ans, args, shapes: _unbroadcast_rows(regs, out, g, shapes, 0),
-    ("add", 1): lambda regs, out, g, ans, args, shapes: _unbroadcast_rows(regs, out, g, shapes, 1),
-    ("subtract", 0): lambda regs, out, g, ans, args, shapes: _unbroadcast_rows(regs, out, g, shapes, 0),
+    ("add", 0): lambda regs, out, g, ans, args, shapes: _unbroadcast(regs, out, g, shapes, 0),
+    ("add", 1): lambda regs, out, g, ans, args, shapes: _unbroadcast(regs, out, g, shapes, 1),
+    ("subtract", 0): lambda regs, out, g, ans, args, shapes: _unbroadcast(regs, out, g, shapes, 0),
     ("subtract", 1): _negated,
     ("multiply", 0): lambda regs, out, g, ans, args, shapes: _multiply(regs, out, g, ans, args, shapes, 0),
     ("multiply", 1): lambda regs, out, g, ans, args, shapes: _multiply(regs, out, g, ans, args, shapes, 1),

@@ -169,6 +169,8 @@ class _Builder:
         self.n_inputs = n_inputs
         self.calls: list[Instruction] = []
         self.op_slots: list[int] = []
+        self.results: dict[tuple[int, tuple[int, ...], str], int] = {}
+        """The slot of each result by (primitive, argument slots, keyword arguments), for rules that reuse one."""
 
     def new_slot(self, value: Any = None) -> int:
         self.regs.append(value)
@@ -187,7 +189,11 @@ class _Builder:
         out = self.new_slot()
         self.calls.append(kernels.forward(self.regs, out, entry.primitive, args, entry.kwargs, entry.inputs))
         self.op_slots.append(out)
+        self.results.setdefault((id(entry.primitive), tuple(args), repr(entry.kwargs)), out)
         return out
+
+    def computed(self, primitive: Any, args: tuple[int, ...], kwargs: dict[str, Any]) -> int | None:
+        return self.results.get((id(primitive), args, repr(kwargs)))
 
     def emit_backward(self, tape: Tape, plan: Plan, slots: _Slots, op_slot: list[int], program: Program) -> None:
         """The calls of ``graph.run`` for this plan, with every array replaced by its slot."""
@@ -209,7 +215,17 @@ class _Builder:
                 share = self.new_slot()
                 self.calls.append(
                     kernels.gradient(
-                        self.regs, share, node.primitive, i, g, op_slot[j], args, node.kwargs, entry.inputs, entry.ans
+                        self.regs,
+                        share,
+                        node.primitive,
+                        i,
+                        g,
+                        op_slot[j],
+                        args,
+                        node.kwargs,
+                        entry.inputs,
+                        entry.ans,
+                        self.computed,
                     )
                 )
                 previous = grad_slot.get(id(parent))

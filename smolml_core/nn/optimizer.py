@@ -43,9 +43,12 @@ class Optimizer(Configurable):
         are not part of ``state`` and are never saved.
         """
         key = (like.shape, like.dtype)
-        arrays = self.__dict__.setdefault("_scratch", {}).get(key)
-        if arrays is None or len(arrays) < count:
-            arrays = self._scratch[key] = [np.empty_like(like) for _ in range(count)]
+        try:
+            arrays = self._scratch[key]
+        except (KeyError, AttributeError):  # AttributeError: a subclass that skipped Optimizer.__init__
+            arrays = self.__dict__.setdefault("_scratch", {})[key] = []
+        if len(arrays) < count:
+            arrays += [np.empty_like(like) for _ in range(count - len(arrays))]
         return arrays
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:

@@ -73,12 +73,18 @@ class Replay:
         self.report = ReplayReport()
         self.plans: dict[Key, _Watched | _Plan | str] = {}
         self.off = None if enabled else "replay was turned off (replay=False)"
+        self.changes = 0
+        """How often code outside the steps may have changed the layers (see ``may_have_changed``)."""
+
+    def may_have_changed(self) -> None:
+        """Code outside the step ran (a callback, the end of an epoch): check the layers before the next replay."""
+        self.changes += 1
 
     def step(self, X: MLArray, y: MLArray, before_update: Callable[[ScoredStep], None] | None) -> float:
         """One training step on the constant rows ``X``, ``y``, with ``train_step``'s contract."""
         key = (X.data.shape, X.data.dtype, y.data.shape, y.data.dtype)
         known = self.plans.get(key)
-        if type(known) is _Plan and known.holds(self.network):
+        if type(known) is _Plan and known.holds(self.network, self.changes):
             self.report.replayed += 1
             return known.run(X.data, y.data, before_update)
         self.report.eager += 1
@@ -96,7 +102,7 @@ class Replay:
         """An eager step recorded on a tape: the first of a shape is kept, the second compiled if it agrees."""
         network, tape = self.network, Tape()
         rng = get_rng().bit_generator.state
-        parts = _fingerprints(network)
+        parts = _fingerprints(_parts(network))
         done = eager_step(network, X, y, before, tape)
         fixed = [p.data for p in _parameters(network)]
         if tape.unrecordable:
@@ -107,7 +113,7 @@ class Replay:
         if first is None:  # the first step may set up what later steps reuse, so only the second is held to this
             self.plans[key] = _Watched(seen)
             return done.loss
-        if _fingerprints(network) != parts:
+        if _fingerprints(_parts(network)) != parts:
             return self._give_up(
                 key, "a layer's attributes change during a step (its forward has side effects)", done.loss
             )
@@ -155,7 +161,9 @@ class _Plan:
         self.loss_function = network.loss_function
         self.optimizer = network.optimizer
         self.parameters = [(p, p.data) for p in fixed]
-        self.fingerprints = _fingerprints(network)
+        self.parts = _parts(network)
+        self.fingerprints = _fingerprints(self.parts)
+        self.checked = -1
         self.updates: list[tuple[dict[str, Any], np.ndarray, int, tuple[int, str]]] = []
         self.standard_update = type(self.optimizer).update is Optimizer.update and all(
             type(layer).update is Layer.update for layer in self.layers
@@ -187,21 +195,32 @@ class _Plan:
                     updates.append((state[(index, name)], param.data, slot, (index, name)))
         return updates
 
-    def holds(self, network: NeuralNetwork) -> bool:
-        """True when the network is still the one this plan was compiled from (see the module's docstring)."""
+    def holds(self, network: NeuralNetwork, changes: int) -> bool:
+        """True when the network is still the one this plan was compiled from (see the module's docstring).
+
+        Only code outside the steps can change a layer's attributes (a layer
+        that changes its own is never compiled), so they are compared again
+        only after ``changes`` moved on. It runs before every replayed step, so
+        it is written as plain loops.
+        """
         if (
             network.loss_function is not self.loss_function
             or network.optimizer is not self.optimizer
-            or len(network.layers) != len(self.layers)
-            or any(a is not b for a, b in zip(network.layers, self.layers, strict=True))
+            or network.layers != self.layers  # layers compare by identity
         ):
             return False
-        if not all(p.data is data and p._grad is None for p, data in self.parameters):
-            return False
-        if _fingerprints(network) != self.fingerprints:
-            return False
+        for param, data in self.parameters:
+            if param.data is not data or param._grad is not None:
+                return False
         state = self.optimizer.state
-        return all(state.get(key) is entry for entry, _, _, key in self.updates)
+        for entry, _, _, key in self.updates:
+            if state.get(key) is not entry:
+                return False
+        if changes != self.checked:
+            if _fingerprints(self.parts) != self.fingerprints:
+                return False
+            self.checked = changes
+        return True
 
     def run(self, X: np.ndarray, y: np.ndarray, before_update: Callable[[ScoredStep], None] | None) -> float:
         """One step: the program, the loss, ``before_update``, then the optimizer, as ``eager_step`` orders them."""
@@ -233,28 +252,32 @@ class _Plan:
             param.restart()
 
 
-def _fingerprints(network: NeuralNetwork) -> list[tuple[Any, ...]]:
-    """What every layer (at any depth) and the loss function hold: which objects, and how many items in each container.
+def _fingerprints(parts: list[Any]) -> list[int]:
+    """Which objects each part (a layer, the loss function) holds, and which objects its lists and dicts hold.
 
     An attribute set, replaced or grown (a new activation, a swapped array, a
-    list a layer appends to as it runs) changes it.
+    sub-layer replaced in a list, a list a layer appends to as it runs)
+    changes it.
     """
-    return [
-        (
-            id(part),
-            *(
-                (name, id(value), len(value) if isinstance(value, _CONTAINERS) else -1)
-                for name, value in getattr(part, "__dict__", {}).items()
-            ),
-        )
-        for part in _parts(network)
-    ]
+    found: list[int] = []
+    for part in parts:
+        attributes = getattr(part, "__dict__", {})
+        found += (id(part), len(attributes))
+        for value in attributes.values():
+            found.append(id(value))
+            kind = type(value)
+            if kind is list or kind is tuple:
+                found.append(len(value))
+                found += map(id, value)
+            elif kind is dict:
+                found.append(len(value))
+                found += map(id, value.values())
+            elif kind is set:
+                found.append(len(value))
+    return found
 
 
 def _parts(network: NeuralNetwork) -> list[Any]:
     """Every layer at any depth, then the loss function."""
     layers = [inner for top in network.layers for inner in (top, *(layer for _, layer in named_layers(top)))]
     return [*layers, network.loss_function]
-
-
-_CONTAINERS = (list, dict, set)

@@ -184,6 +184,7 @@ def _epochs(run: _Run, history: History, bar: ProgressBar | None, interrupt: Int
 def _epoch(run: _Run, epoch: int, bar: ProgressBar | None) -> dict[str, Any]:
     """One epoch's steps, then its logs: loss, metrics, validation, rate, as the callbacks leave them."""
     network = run.network
+    run.replay.may_have_changed()  # the callbacks, the schedule and the user's code ran since the last step
     if run.batches > 1:
         loss, predicted, targets = _batched_epoch(run, epoch, bar)
     else:
@@ -226,11 +227,8 @@ def _batched_epoch(
     predicted: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     for batch, start in enumerate(range(0, rows, batch_size), start=1):
-        if order is None:
-            X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
-        else:
-            index = order[start : start + batch_size]
-            X_batch, y_batch = X[index], y[index]
+        rows_ = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+        X_batch, y_batch = _rows(X, rows_), _rows(y, rows_)
         value, batch_pred, batch_true = steps.take(X_batch, y_batch, (batch, batches))
         total += value * len(X_batch)
         if run.metrics:
@@ -241,6 +239,16 @@ def _batched_epoch(
     if not run.metrics:
         return total / rows, None, None
     return total / rows, np.concatenate(predicted), np.concatenate(targets)
+
+
+def _rows(data: MLArray, rows: Any) -> MLArray:
+    """``data[rows]`` for the constant training data, without recording an operation: a batch is data too.
+
+    On the scalar engine, ``data[rows]`` itself, which gives the batch constant Values of its own.
+    """
+    if data.data.dtype == object:
+        return data[rows]
+    return MLArray._result(data.data[rows], None)
 
 
 class _Steps:
@@ -281,6 +289,7 @@ class _Steps:
         if run.callbacks:
             number, of = batch or (1, 1)
             run.call("on_step_scored", run.network, epoch, {"loss": step.loss, "batch": number, "batches": of})
+            run.replay.may_have_changed()
         if run.metrics:
             self.predicted = np.array(step.predictions, copy=True)
             self.targets = np.asarray(step.targets)
