@@ -39,6 +39,7 @@ from .progress import ProgressBar, wants_progress_bar
 from .replay import Replay
 from .schedules import resolve_schedule, scheduled_rate
 from .step import ScoredStep
+from .threads import training_threads
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
@@ -63,7 +64,7 @@ def fit(network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> His
             bar.clear()
         default_notice()
 
-    with finish_epoch_on_ctrl_c(notice) as interrupt:
+    with finish_epoch_on_ctrl_c(notice) as interrupt, training_threads(network, run.batch_size):
         logs = _epochs(run, history, bar, interrupt)
         history.stopped_early = bool(network.stop_training)
         history.interrupted = interrupt.requested
