@@ -460,11 +460,13 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)
     mode = graph._mode
-    if mode.tape is not None:
-        _record(mode.tape, prim, inputs, kwargs, ans, on_values)
     if not wants_grad or not mode.enabled:  # a constant: on the scalar engine, cut loose from its inputs
-        return MLArray._result(scalar.constant(ans) if on_values else ans, None)
-    return MLArray._result(ans, _new_node(Node, (prim, inputs, parents, kwargs)))
+        result = MLArray._result(scalar.constant(ans) if on_values else ans, None)
+    else:
+        result = MLArray._result(ans, _new_node(Node, (prim, inputs, parents, kwargs)))
+    if mode.tape is not None:
+        _record(mode.tape, prim, inputs, kwargs, result.data, on_values)
+    return result
 
 
 def _reading(array: MLArray, how: str) -> None:

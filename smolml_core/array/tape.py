@@ -50,6 +50,8 @@ class Tape:
         """Why the computation cannot be replayed from the entries alone; empty when it can."""
         self.derived: set[int] = set()
         """The ids of the inputs' numpy arrays and of every result: what depends on the inputs."""
+        self.draws: list[tuple[Any, Any]] = []
+        """The generator's state before and after each draw of an operation declared ``random``."""
 
     @contextmanager
     def recording(self, inputs: tuple[np.ndarray, ...] = ()) -> Iterator[Tape]:
@@ -70,6 +72,19 @@ class Tape:
         """Numbers were read out of ``array`` (with ``how``): a note if they depend on the inputs."""
         if id(array) in self.derived:
             self.note(f"numbers read out of the graph with {how}, which the operations may depend on")
+
+    def drew(self, before: Any, after: Any) -> None:
+        """An operation declared ``random`` drew numbers, taking the generator from ``before`` to ``after``."""
+        self.draws.append((before, after))
+
+    def drew_all(self, start: Any, end: Any) -> bool:
+        """True when the operations declared ``random`` made every draw that took the generator from start to end."""
+        state = start
+        for before, after in self.draws:
+            if before != state:
+                return False
+            state = after
+        return bool(state == end)
 
     def note(self, reason: str) -> None:
         """Something ran that the entries cannot reproduce; ``reason`` says what."""

@@ -14,8 +14,9 @@ the eager step.
 
 Whatever the program cannot represent stays eager: the scalar engine; an
 operation that changes state outside the graph (``MLArray.assign``, such as a
-layer's running statistics); random numbers drawn during the forward pass
-(dropout's masks); constants that differed between the two watched steps (a
+layer's running statistics); random numbers drawn outside operations declared
+``random`` (``smolml_core.primitive(..., random=True)``, which a replayed step
+calls again for fresh numbers); numbers read out of the graph; constants that differed between the two watched steps (a
 graph that depends on the values); and any layer, loss or optimizer with
 ``capturable = False``. Before each replay, guards check that the network is
 still the one compiled: the same layers with the same attributes, the same
@@ -107,8 +108,8 @@ class Replay:
         fixed = [p.data for p in _parameters(network)]
         if tape.unrecordable:
             return self._give_up(key, f"a step uses {tape.unrecordable[0]}", done.loss)
-        if get_rng().bit_generator.state != rng:
-            return self._give_up(key, "the forward pass draws random numbers", done.loss)
+        if not tape.drew_all(rng, get_rng().bit_generator.state):
+            return self._give_up(key, "a step draws random numbers outside operations declared random", done.loss)
         seen = program.signature(tape, (X.data, y.data), fixed)
         if first is None:  # the first step may set up what later steps reuse, so only the second is held to this
             self.plans[key] = _Watched(seen)

@@ -184,7 +184,7 @@ class Centring(Layer):
         (Counting, "attributes change during a step"),
         (Declared, "Declared declares capturable = False"),
         (Assigning, "MLArray.assign"),
-        (Noisy, "draws random numbers"),
+        (Noisy, "draws random numbers outside operations declared random"),
         (Branching, "numbers read out of the graph with numpy()"),
         (Centring, "different operations or constants"),
     ],
@@ -200,6 +200,31 @@ def test_what_a_program_cannot_repeat_stays_eager_and_says_why(layer: type[Layer
     assert reason in str(report)
     if layer is Counting:
         assert replayed.layers[0].calls == eager.layers[0].calls == 12  # type: ignore[attr-defined]
+
+
+def _noise(shape: tuple[int, ...], *, scale: float) -> np.ndarray:
+    return get_rng().normal(size=shape) * scale
+
+
+noise = smolml_core.primitive("test_noise", _noise, smolml_core.CONSTANT, random=True)
+
+
+class DeclaredNoise(Layer):
+    def forward(self, X: MLArray) -> MLArray:
+        return X + noise(X.shape, scale=0.01)
+
+
+def test_an_operation_declared_random_is_replayed_with_fresh_numbers() -> None:
+    X, y = digits_like(24)
+    replayed, eager = twice(
+        lambda: NeuralNetwork([DeclaredNoise(), DenseLayer(6, 3, "softmax")], "cce", "adam"),
+        X,
+        y,
+        epochs=4,
+        batch_size=8,
+    )
+    assert_same_run(replayed, eager)
+    assert replayed.history.replay.replayed == 10  # type: ignore[union-attr]  # eager draws afresh; so must replay
 
 
 def test_the_scalar_engine_stays_eager() -> None:
