@@ -1,8 +1,11 @@
 """Optimizers: how each parameter moves, given its gradient g.
 
 Each updates the parameter array in place and keeps its buffers in the
-per-parameter ``state`` dict (see ``smolml_core.Optimizer``). Parameter names
-and defaults follow the tutorial.
+per-parameter ``state`` dict (see ``smolml_core.Optimizer``). Temporaries go
+into the optimizer's ``scratch`` arrays through numpy's ``out=``: the same
+operations, in the order the formula reads, so the numbers are those of the
+plain expression, without allocating at every step. Parameter names and
+defaults follow the tutorial.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ class SGD(Optimizer):
     """Stochastic gradient descent: theta <- theta - lr * g."""
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        value -= self.learning_rate * grad
+        (change,) = self.scratch(value, 1)
+        np.multiply(self.learning_rate, grad, out=change)
+        value -= change
 
 
 class SGDMomentum(Optimizer):
@@ -35,8 +40,10 @@ class SGDMomentum(Optimizer):
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         velocity = _buffer(state, "velocity", value)
+        (change,) = self.scratch(value, 1)
         velocity *= self.momentum_coefficient
-        velocity += self.learning_rate * grad
+        np.multiply(self.learning_rate, grad, out=change)
+        velocity += change
         value -= velocity
 
 
@@ -52,8 +59,14 @@ class AdaGrad(Optimizer):
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         squared = _buffer(state, "squared_gradients", value)
-        squared += grad * grad
-        value -= self.learning_rate * grad / np.sqrt(squared + self.epsilon)
+        change, root = self.scratch(value, 2)
+        np.multiply(grad, grad, out=change)
+        squared += change
+        np.multiply(self.learning_rate, grad, out=change)  # lr * g / sqrt(G + epsilon)
+        np.add(squared, self.epsilon, out=root)
+        np.sqrt(root, out=root)
+        np.divide(change, root, out=change)
+        value -= change
 
 
 class Adam(Optimizer):
@@ -82,13 +95,18 @@ class Adam(Optimizer):
         b1, b2, t = self.exp_decay_gradients, self.exp_decay_squared, state["step"]
         m = _buffer(state, "gradients_momentum", value)
         v = _buffer(state, "squared_gradients_momentum", value)
+        step, denominator = self.scratch(value, 2)
         m *= b1
-        m += (1 - b1) * grad
+        np.multiply(1 - b1, grad, out=step)
+        m += step
         v *= b2
-        v += (1 - b2) * grad * grad
-        denominator = np.sqrt(v / (1 - b2**t))  # sqrt(v_hat) + epsilon, built in place
+        np.multiply(1 - b2, grad, out=step)  # (1 - b2) * g * g
+        step *= grad
+        v += step
+        np.divide(v, 1 - b2**t, out=denominator)  # sqrt(v_hat) + epsilon
+        np.sqrt(denominator, out=denominator)
         denominator += self.epsilon
-        step = m / (1 - b1**t)  # m_hat, then lr * m_hat / denominator, in place
+        np.divide(m, 1 - b1**t, out=step)  # lr * m_hat / denominator
         step *= self.learning_rate
         step /= denominator
         value -= step

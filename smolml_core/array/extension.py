@@ -25,10 +25,14 @@ gradient.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from typing import Any, Final
 
+import smolml_core.array.graph as graph
+
 from ..errors import GraphError
+from ..rng import get_rng
 from .mlarray import MLArray, _apply
 from .primitives import CONSTANT, Primitive, Rule
 
@@ -98,6 +102,7 @@ def primitive(
     forward: Callable[..., Any],
     *vjps: Rule,
     scalar_forward: Callable[..., Any] | _NoScalar | None = None,
+    random: bool = False,
 ) -> Operation:
     """A new differentiable operation: ``forward``, then one vector-Jacobian product per positional argument.
 
@@ -112,6 +117,12 @@ def primitive(
     ``scalar_forward``: None to run ``forward`` itself on object arrays of
     ``Value`` (the scalar engine), a callable to run instead there, or
     ``NO_SCALAR`` to refuse the scalar engine by name.
+
+    ``random=True`` declares a forward that draws from ``smolml_core.get_rng()``
+    (a dropout mask): training then replays it like any operation, calling the
+    forward again at every replayed step, which draws fresh numbers in the
+    order eager steps draw them. A forward that draws without saying so keeps
+    training eager.
 
     The operation's docstring is ``forward``'s. Register it to give it a
     provider: ``register("primitive", name, op)``, or from a plugin's
@@ -130,10 +141,28 @@ def primitive(
     if refusal is None and scalar_forward is not None and not callable(scalar_forward):
         raise TypeError(f"the scalar_forward of primitive {name!r} must be a function, NO_SCALAR or None")
     formula = refusal or scalar_forward
-    operation = Operation(Primitive(name, forward, tuple(vjps), formula), forward.__doc__)  # type: ignore[arg-type]
+    run = _drawing(forward) if random else forward
+    operation = Operation(Primitive(name, run, tuple(vjps), formula), forward.__doc__)  # type: ignore[arg-type]
     if refusal is not None:
         refusal.operation = operation
     return operation
+
+
+def _drawing(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """``forward``, telling a recording tape which random numbers it drew (see ``tape.Tape.drew``)."""
+
+    @functools.wraps(forward)
+    def drawing(*inputs: Any, **kwargs: Any) -> Any:
+        tape = graph._mode.tape
+        if tape is None:
+            return forward(*inputs, **kwargs)
+        generator = get_rng().bit_generator
+        before = generator.state
+        result = forward(*inputs, **kwargs)
+        tape.drew(before, generator.state)
+        return result
+
+    return drawing
 
 
 class _Refusal:

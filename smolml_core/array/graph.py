@@ -124,6 +124,8 @@ class Plan(NamedTuple):
 
 class _GradMode(threading.local):
     enabled = True
+    tape: Any = None
+    """The ``tape.Tape`` recording this thread's operations, if one is."""
 
 
 _mode = _GradMode()

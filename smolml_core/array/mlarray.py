@@ -28,6 +28,7 @@ from ..value import Value
 from .graph import FREED, Node, Record
 from .primitives import CONSTANT, PRIMITIVES, Primitive
 from .scalar import OBJECT
+from .tape import Entry, Tape
 
 __all__ = ["MLArray", "sigmoid_cross_entropy", "softmax_cross_entropy", "where"]
 
@@ -148,6 +149,8 @@ class MLArray:
         sees the new numbers. ``numbers`` must have the array's shape.
         """
         new = np.asarray(_raw_numbers(numbers))
+        if graph._mode.tape is not None:
+            graph._mode.tape.note("MLArray.assign (a state change outside the operations)")
         if new.shape != self.data.shape:
             raise ShapeError(f"assign() needs numbers of shape {self.data.shape}, not {new.shape}")
         if self.data.dtype == object:
@@ -193,19 +196,23 @@ class MLArray:
 
     def to_list(self) -> Any:
         """The values as nested Python lists (a float for a 0-d array; ``Value`` objects on the scalar engine)."""
+        _reading(self, "to_list()")
         return self.data.tolist()
 
     def item(self) -> float:
         """The single number this array holds."""
+        _reading(self, "item()")
         if self.data.size != 1:
             raise ShapeError(f"item() needs an array of one element, not shape {self.shape}")
         return float(self.data.reshape(()))
 
     def numpy(self) -> np.ndarray:
         """A copy of the numbers as a numpy array (on either engine)."""
+        _reading(self, "numpy()")
         return _numbers(self).copy()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        _reading(self, "np.asarray()")
         numbers = _numbers(self)
         return numbers if dtype is None else numbers.astype(dtype)
 
@@ -213,6 +220,7 @@ class MLArray:
         return self.item()
 
     def __bool__(self) -> bool:
+        _reading(self, "bool()")
         return bool(_numbers(self))
 
     @staticmethod
@@ -276,16 +284,16 @@ class MLArray:
     # Ordering comparisons give a constant array of 0.0/1.0 (a mask); == and !=
     # keep Python's identity meaning, because arrays are nodes of a graph.
     def __lt__(self, other: ArrayLike) -> MLArray:
-        return _mask(_numbers(self) < _raw_numbers(other), self.dtype)
+        return _compare(_P["less"], self, other)
 
     def __le__(self, other: ArrayLike) -> MLArray:
-        return _mask(_numbers(self) <= _raw_numbers(other), self.dtype)
+        return _compare(_P["less_equal"], self, other)
 
     def __gt__(self, other: ArrayLike) -> MLArray:
-        return _mask(_numbers(self) > _raw_numbers(other), self.dtype)
+        return _compare(_P["greater"], self, other)
 
     def __ge__(self, other: ArrayLike) -> MLArray:
-        return _mask(_numbers(self) >= _raw_numbers(other), self.dtype)
+        return _compare(_P["greater_equal"], self, other)
 
     __hash__ = object.__hash__
 
@@ -400,6 +408,8 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike, axis: int = -1)
 
 def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> MLArray:
     """Elements of ``x`` where ``condition`` holds, else of ``y``; the gradient follows the choice."""
+    if isinstance(condition, MLArray) and condition.data.dtype is not OBJECT:  # a mask made by an operation
+        return _apply(_P["where"], condition, x, y)
     return _apply(_P["where"], np.asarray(_raw_numbers(condition), dtype=bool), x, y)
 
 
@@ -449,9 +459,31 @@ def _apply(prim: Primitive, *args: Any, **kwargs: Any) -> MLArray:
         raise ShapeError(f"index {args[1]!r} does not fit an array of shape {np.shape(inputs[0])}: {exc}") from exc
     if type(ans) is not np.ndarray:
         ans = np.asarray(ans)
-    if not wants_grad or not graph._mode.enabled:  # a constant: on the scalar engine, cut loose from its inputs
-        return MLArray._result(scalar.constant(ans) if on_values else ans, None)
-    return MLArray._result(ans, _new_node(Node, (prim, inputs, parents, kwargs)))
+    mode = graph._mode
+    if not wants_grad or not mode.enabled:  # a constant: on the scalar engine, cut loose from its inputs
+        result = MLArray._result(scalar.constant(ans) if on_values else ans, None)
+    else:
+        result = MLArray._result(ans, _new_node(Node, (prim, inputs, parents, kwargs)))
+    if mode.tape is not None:
+        _record(mode.tape, prim, inputs, kwargs, result.data, on_values)
+    return result
+
+
+def _reading(array: MLArray, how: str) -> None:
+    """Tell the tape that is recording, if any, that numbers are read out of ``array``."""
+    tape = graph._mode.tape
+    if tape is not None:
+        tape.read(array.data, how)
+
+
+def _record(
+    tape: Tape, prim: Primitive, inputs: tuple[Any, ...], kwargs: dict[str, Any], ans: Any, on_values: bool
+) -> None:
+    """Put one operation on the tape that is recording (see ``tape.py``)."""
+    if on_values:
+        tape.note("the scalar engine")
+    tape.entries.append(Entry(prim, inputs, kwargs, ans))
+    tape.derived.add(id(ans))
 
 
 _new_node = tuple.__new__  # Node(...) without its Python-level __new__: a node is made for every operation
@@ -555,8 +587,15 @@ def _as_array_operand(x: Any) -> Any:
 _FLOAT64 = np.dtype(np.float64)
 
 
-def _mask(values: np.ndarray, dtype: Any) -> MLArray:
-    return MLArray._result(np.asarray(values, dtype=dtype), None)
+def _compare(prim: Primitive, x: MLArray, other: Any) -> MLArray:
+    """A mask of 1.0 where the comparison holds, 0.0 elsewhere, in ``x``'s dtype: a constant to the gradient.
+
+    On the array engine it is an operation like any other, so a replayed step
+    computes it again from the new numbers; on the scalar engine, a mask of numbers.
+    """
+    if x.data.dtype is OBJECT or (isinstance(other, MLArray) and other.data.dtype is OBJECT):
+        return MLArray._result(prim.forward(_numbers(x), _raw_numbers(other)), None)
+    return _apply(prim, x, other)
 
 
 def _axis(axis: Axis) -> int | tuple[int, ...] | None:

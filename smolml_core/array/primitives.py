@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Union
@@ -346,6 +347,26 @@ defprimitive(  # the condition is a constant: a mask of booleans
 )
 
 
+# -- comparisons: masks of 1.0 and 0.0 in the left side's dtype, constants to the gradient --------
+
+
+def _comparison(name: str, compare: Callable[[Any, Any], Any]) -> None:
+    def forward(x: np.ndarray, y: Any) -> np.ndarray:
+        return np.asarray(compare(x, y), dtype=x.dtype)
+
+    forward.__name__ = forward.__qualname__ = f"_{name}"
+    defprimitive(name, forward, CONSTANT, CONSTANT)
+
+
+for _name, _compare in (
+    ("less", np.less),
+    ("less_equal", np.less_equal),
+    ("greater", np.greater),
+    ("greater_equal", np.greater_equal),
+):
+    _comparison(_name, _compare)
+
+
 # -- reductions ----------------------------------------------------------------
 
 
@@ -370,9 +391,9 @@ def _mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray
 def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
     """How many elements each result of a reduction over ``axis`` summarises."""
     if axis is None:
-        return int(np.prod(shape))
+        return math.prod(shape)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    return int(np.prod([shape[a] for a in axes]))
+    return math.prod(shape[a] for a in axes)
 
 
 defprimitive(

@@ -35,6 +35,7 @@ TRAINING_KEYS = (
     "verbose",
     "save",
     "checkpoint_every",
+    "replay",
 )
 
 EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta", "mode", "restore_best_weights")
@@ -58,6 +59,7 @@ class TrainingSettings:
     save: Path | None = None
     """Resolved against the config file's folder."""
     checkpoint_every: int | None = None
+    replay: bool = True
     keys_given: set[str] = field(default_factory=set)
 
 
@@ -106,6 +108,7 @@ def _read(table: Mapping[str, Any], config_dir: Path) -> TrainingSettings:
         s.batch_size = _whole(table, "batch_size", 0, minimum=1)
     s.shuffle = _flag(table, "shuffle", s.shuffle)
     s.verbose = _flag(table, "verbose", s.verbose)
+    s.replay = _flag(table, "replay", s.replay)
     s.seed = _whole(table, "seed", s.seed, minimum=0)
     s.validation_split = _fraction(table, "validation_split")
     if "metrics" in table:

@@ -178,6 +178,7 @@ def _train(
             early_stopping=stopper,
             lr_schedule=settings.lr_schedule,
             checkpoint=checkpoint,
+            replay=settings.replay,
         )
     except SmolMLError as exc:
         if exc.path and exc.path[0] in TRAINING_KEYS:  # the trainer refused one of [training]'s values

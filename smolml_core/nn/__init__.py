@@ -10,7 +10,7 @@ from .network import NeuralNetwork
 from .optimizer import Optimizer
 from .schedules import Schedule
 from .stacking import build_layer, build_layers
-from .training import ScoredStep, train_step
+from .step import ScoredStep, train_step
 
 __all__ = [
     "Callback",

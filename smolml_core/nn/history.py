@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["History"]
 
@@ -30,6 +31,8 @@ class History(list[float]):
         """Whether a callback (early stopping, say) ended the run before its last epoch."""
         self.interrupted = False
         """Whether Ctrl-C ended the run; the weights are then those after the last completed epoch."""
+        self.replay: Any = None
+        """How the run's steps were taken (a ``ReplayReport``): how many were replayed, and why any stayed eager."""
 
     def record(self, logs: Mapping[str, float]) -> None:
         """Add one epoch's values (``logs["loss"]`` is also appended to the list itself)."""

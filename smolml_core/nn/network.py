@@ -162,6 +162,7 @@ class NeuralNetwork:
         callbacks: Any = (),
         stop_on_nan: bool = True,
         checkpoint: Checkpoint | None = None,
+        replay: bool = True,
     ) -> History:
         """Train for ``epochs`` epochs; returns the ``History``, a list of each epoch's loss.
 
@@ -188,6 +189,11 @@ class NeuralNetwork:
           first layer whose output went non-finite, before that step's update;
           ``False`` trains on regardless.
         - ``checkpoint``: a ``Checkpoint`` that saves the network as it trains.
+        - ``replay``: after the first steps of each batch shape, replay a
+          captured program of the step instead of rebuilding its graph: the
+          same numbers, bit for bit, at the speed of hand-written numpy
+          (docs/performance.md). ``history.replay`` says how many steps were
+          replayed and why any stayed eager; ``False`` takes every step eagerly.
 
         When ``verbose``, a line ``Epoch 20/100, Loss: 0.348161`` (then the
         other values) is printed every ``print_every`` epochs, and on a
@@ -208,6 +214,7 @@ class NeuralNetwork:
             callbacks=callbacks,
             stop_on_nan=stop_on_nan,
             checkpoint=checkpoint,
+            replay=replay,
         )
         return fit(self, X, y, options)
 

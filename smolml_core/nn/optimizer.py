@@ -31,6 +31,25 @@ class Optimizer(Configurable):
     def __init__(self, learning_rate: float = 0.01) -> None:
         self.learning_rate = positive(learning_rate, "learning_rate")
         self.state: dict[tuple[int, str], dict[str, Any]] = {}
+        self._scratch: dict[tuple[Any, ...], list[np.ndarray]] = {}
+
+    def scratch(self, like: np.ndarray, count: int) -> list[np.ndarray]:
+        """``count`` work arrays shaped like ``like``, made once and handed out again at every step.
+
+        For the temporaries of ``step``: written with numpy's ``out=``, they
+        give the numbers a fresh array would, without allocating one per
+        parameter per step. They are shared by every parameter of that shape
+        and dtype, so their contents last only until ``step`` returns; they
+        are not part of ``state`` and are never saved.
+        """
+        key = (like.shape, like.dtype)
+        try:
+            arrays = self._scratch[key]
+        except (KeyError, AttributeError):  # AttributeError: a subclass that skipped Optimizer.__init__
+            arrays = self.__dict__.setdefault("_scratch", {})[key] = []
+        if len(arrays) < count:
+            arrays += [np.empty_like(like) for _ in range(count - len(arrays))]
+        return arrays
 
     def step(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         """Update ``value`` in place from ``grad``."""

@@ -42,14 +42,16 @@ class TrainingOptions:
     callbacks: Any = ()
     stop_on_nan: bool = True
     checkpoint: Checkpoint | None = None
+    replay: bool = True
 
     def __post_init__(self) -> None:
         check_count(self.epochs, "epochs", minimum=0)
         check_count(self.print_every, "print_every", minimum=1)
         if self.batch_size is not None:
             check_count(self.batch_size, "batch_size", minimum=1)
-        if not isinstance(self.shuffle, (bool, np.bool_)):
-            raise ConfigError(f"must be True or False, got {self.shuffle!r}", path=("shuffle",))
+        for name in ("shuffle", "replay"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"must be True or False, got {getattr(self, name)!r}", path=(name,))
         _check_validation(self.validation_data, self.validation_split)
         if self.checkpoint is not None and not isinstance(self.checkpoint, Checkpoint):
             raise ConfigError(f"must be a smolml_core.Checkpoint, got {self.checkpoint!r}", path=("checkpoint",))

@@ -1,7 +1,9 @@
-"""The training loop behind ``NeuralNetwork.train``, and ``train_step``, the step it repeats.
+"""The training loop behind ``NeuralNetwork.train``.
 
-A step is the tutorial's five: forward, loss, backward, update, reset
-(``train_step``). An epoch is one pass over the training rows: one step on all
+Each step is ``train_step``'s (``step.py``): forward, loss, backward, update,
+reset; after the first steps of each batch shape, the loop replays a captured
+program of it instead (``replay.py``, unless ``replay=False``), with the same
+numbers. An epoch is one pass over the training rows: one step on all
 of them (full batch, the tutorial's loop) or one per ``batch_size`` rows,
 reshuffled every epoch from ``smolml_core.get_rng()`` so one seed repeats a run
 bit for bit.
@@ -18,9 +20,9 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,86 +34,17 @@ from .data_checks import as_constant, check_rows, check_targets, loss_value, mat
 from .history import History
 from .interrupt import InterruptFlag, default_notice, finish_epoch_on_ctrl_c
 from .metrics import Metric, compute_metrics, resolve_metrics
-from .mode import training_mode
 from .options import TrainingOptions
 from .progress import ProgressBar, wants_progress_bar
+from .replay import Replay
 from .schedules import resolve_schedule, scheduled_rate
-from .unused import warn_unused_parameters
+from .step import ScoredStep
+from .threads import training_threads
 
 if TYPE_CHECKING:
     from .network import NeuralNetwork
 
-__all__ = ["ScoredStep", "fit", "measure", "train_step"]
-
-
-# -- one step ----------------------------------------------------------------------------
-
-
-class ScoredStep(NamedTuple):
-    """A training step once its loss is known and before its update: what ``before_update`` is shown."""
-
-    loss: float
-    """The loss, a float: it measures the weights the step started with."""
-    predictions: MLArray
-    """The network's output for the step's rows."""
-    targets: MLArray
-    """The step's targets, shaped as the predictions (a flat ``y`` for one output is a column here)."""
-    outputs: list[MLArray]
-    """Every layer's output, in order: where a non-finite number first appeared can be read from them."""
-
-
-def train_step(
-    network: NeuralNetwork, X: Any, y: Any, *, before_update: Callable[[ScoredStep], None] | None = None
-) -> float:
-    """One step of gradient descent on the rows ``X``, ``y``; returns the loss.
-
-    The tutorial's five steps, which ``train`` takes once per batch: the forward
-    pass in training mode, the loss, ``loss.backward()``,
-    ``layer.update(optimizer, index)`` for every layer (the optimizer changes
-    the parameters in place), and every parameter's gradient reset. The loss
-    measures the weights the step started with. A step on all the rows changes
-    the network exactly as one full-batch epoch of ``train`` does, bit for bit,
-    without the bookkeeping (``epochs_trained``, history, callbacks, schedule).
-
-    ``X`` and ``y`` are data as ``train`` takes it, converted to constants of
-    the network's dtype and checked the same way; MLArrays that need no
-    gradient are used as they are, as ``forward`` uses them.
-    ``before_update``, if given, is called with the ``ScoredStep`` once the
-    loss is known; if it raises, the step ends there and the weights stay as
-    they were (that is where ``train`` stops on a non-finite loss and calls the
-    callbacks' ``on_step_scored``).
-    """
-    if not (_is_constant(X) and _is_constant(y)):
-        X, y = _constant(X, "X", network), _constant(y, "y", network)
-        check_rows(X, y)
-    outputs: list[MLArray] = []
-    with training_mode():
-        y_pred = network._forward(X, outputs)
-        y = match_targets(y, y_pred)
-        loss = network.loss_function(y_pred, y)
-    value = loss_value(loss, network.loss_function)
-    if before_update is not None:
-        before_update(ScoredStep(value, y_pred, y, outputs))
-    loss.backward()
-    if not network.__dict__.get("_unused_checked", False):
-        network._unused_checked = True
-        warn_unused_parameters(network)
-    for index, layer in enumerate(network.layers):
-        layer.update(network.optimizer, index)
-    for layer in network.layers:
-        for param in layer.parameters().values():
-            param.restart()
-    return value
-
-
-def _is_constant(data: Any) -> bool:
-    """An MLArray that needs no gradient: used as it is, as ``forward`` uses it (the loop's batches, checked once)."""
-    return isinstance(data, MLArray) and not data.requires_grad
-
-
-def _constant(data: Any, name: str, network: NeuralNetwork) -> MLArray:
-    """Data as a constant: converted to the network's dtype and checked as ``train`` does, unless it is one."""
-    return data if _is_constant(data) else as_constant(data, name, network.dtype)
+__all__ = ["fit", "measure"]
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -121,6 +54,7 @@ def fit(network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> His
     """Train ``network`` on ``X``, ``y`` as ``options`` say; see ``NeuralNetwork.train``."""
     run = _Run.prepare(network, X, y, options)
     history = History()
+    history.replay = run.replay.report
     network.history = history
     network.stop_training = False
     bar = ProgressBar(options.epochs, run.batches) if wants_progress_bar(options.verbose) else None
@@ -130,7 +64,7 @@ def fit(network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> His
             bar.clear()
         default_notice()
 
-    with finish_epoch_on_ctrl_c(notice) as interrupt:
+    with finish_epoch_on_ctrl_c(notice) as interrupt, training_threads(network, run.batch_size):
         logs = _epochs(run, history, bar, interrupt)
         history.stopped_early = bool(network.stop_training)
         history.interrupted = interrupt.requested
@@ -158,6 +92,11 @@ class _Run:
     callbacks: list[Callback] = field(default_factory=list)
     places: list[str | None] = field(default_factory=list)
     """Where each callback came from (``callbacks[0]``, ``early_stopping``), for errors; None for the checkpoint."""
+    replay: Replay = field(init=False)
+    """How the steps are taken: captured and replayed, or eagerly."""
+
+    def __post_init__(self) -> None:
+        self.replay = Replay(self.network, self.options.replay)
 
     @classmethod
     def prepare(cls, network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> _Run:
@@ -246,6 +185,7 @@ def _epochs(run: _Run, history: History, bar: ProgressBar | None, interrupt: Int
 def _epoch(run: _Run, epoch: int, bar: ProgressBar | None) -> dict[str, Any]:
     """One epoch's steps, then its logs: loss, metrics, validation, rate, as the callbacks leave them."""
     network = run.network
+    run.replay.may_have_changed()  # the callbacks, the schedule and the user's code ran since the last step
     if run.batches > 1:
         loss, predicted, targets = _batched_epoch(run, epoch, bar)
     else:
@@ -288,11 +228,8 @@ def _batched_epoch(
     predicted: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     for batch, start in enumerate(range(0, rows, batch_size), start=1):
-        if order is None:
-            X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
-        else:
-            index = order[start : start + batch_size]
-            X_batch, y_batch = X[index], y[index]
+        rows_ = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+        X_batch, y_batch = _rows(X, rows_), _rows(y, rows_)
         value, batch_pred, batch_true = steps.take(X_batch, y_batch, (batch, batches))
         total += value * len(X_batch)
         if run.metrics:
@@ -303,6 +240,16 @@ def _batched_epoch(
     if not run.metrics:
         return total / rows, None, None
     return total / rows, np.concatenate(predicted), np.concatenate(targets)
+
+
+def _rows(data: MLArray, rows: Any) -> MLArray:
+    """``data[rows]`` for the constant training data, without recording an operation: a batch is data too.
+
+    On the scalar engine, ``data[rows]`` itself, which gives the batch constant Values of its own.
+    """
+    if data.data.dtype == object:
+        return data[rows]
+    return MLArray._result(data.data[rows], None)
 
 
 class _Steps:
@@ -328,7 +275,7 @@ class _Steps:
         """One step on these rows: the loss (and the predictions and targets, for metrics)."""
         self.batch, self.scored = batch, False
         try:
-            value = train_step(self.run.network, X, y, before_update=self._before_update)
+            value = self.run.replay.step(X, y, self._before_update)
         except NumericalError as exc:
             if self.scored:
                 raise
@@ -343,6 +290,7 @@ class _Steps:
         if run.callbacks:
             number, of = batch or (1, 1)
             run.call("on_step_scored", run.network, epoch, {"loss": step.loss, "batch": number, "batches": of})
+            run.replay.may_have_changed()
         if run.metrics:
             self.predicted = np.array(step.predictions, copy=True)
             self.targets = np.asarray(step.targets)

@@ -28,6 +28,7 @@ from ..rng import get_rng
 from ..wording import did_you_mean
 from .domains import SEED
 from .kit_checks import determinism, docstring, gradients, rebuild, sanity, shape_errors
+from .replay_check import replay
 from .subject import NotApplicable, Problem, Subject, subject_of
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "check_determinism",
     "check_docstring",
     "check_rebuild",
+    "check_replay",
     "check_sanity",
     "check_shape_errors",
     "kit_cases",
@@ -53,6 +55,7 @@ CHECKS: tuple[str, ...] = (
     "rebuild",
     "determinism",
     "shape_errors",
+    "replay",
 )
 """The checks, by the names messages and test ids use."""
 
@@ -137,6 +140,18 @@ def check_shape_errors(kind: str, name_or_component: NameOrComponent, *, params:
     _run("shape_errors", subject, lambda: shape_errors(subject))
 
 
+def check_replay(kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
+    """Training with the component replays to the numbers of eager training, bit for bit.
+
+    A small network around the component trains twice from one seed, replayed
+    and eager, in float64 and float32, full batch and in mini-batches whose last
+    one is short; every weight and epoch loss must be equal. Components other
+    than activations, losses, optimizers and layers raise ``NotApplicable``.
+    """
+    subject = subject_of(kind, name_or_component, params)
+    _run("replay", subject, lambda: replay(subject))
+
+
 def run_check(check: str, kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
     """Run one check by its name in ``CHECKS``; ``NotApplicable`` says it does not apply."""
     if check == "docstring":
@@ -151,6 +166,8 @@ def run_check(check: str, kind: str, name_or_component: NameOrComponent, *, para
         check_determinism(kind, name_or_component, params=params)
     elif check == "shape_errors":
         check_shape_errors(kind, name_or_component, params=params)
+    elif check == "replay":
+        check_replay(kind, name_or_component, params=params)
     else:
         _chosen([check])
 

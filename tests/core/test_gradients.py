@@ -81,6 +81,11 @@ CASES = {
     "tanh": _unary("tanh", lambda x: x.tanh()),
     "sigmoid": _unary("sigmoid", lambda x: x.sigmoid()),
     "clip": _unary("clip", lambda x: x.clip(-1.0, 1.5)),
+    # a comparison is a constant mask: the gradient of x * (x > 0) is the mask itself
+    "less": [pytest.param(lambda x: x * (x < 0.0), (_rand((2, 3)),), id="mask")],
+    "less_equal": [pytest.param(lambda x, y: x * (x <= y), (_rand((2, 3), seed=1), _rand((3,), seed=2)), id="bcast")],
+    "greater": [pytest.param(lambda x: x * (x > 0.0), (_rand((2, 3)),), id="mask")],
+    "greater_equal": [pytest.param(lambda x, y: (x >= y) * y, (_rand((2, 3), seed=1), _rand((2, 3), seed=2)), id="y")],
     "where": [
         pytest.param(lambda x, y: where(x > 0, x, y), (_rand((2, 3), seed=1), _rand((2, 3), seed=2)), id="same"),
         pytest.param(lambda x, y: where(x > 0, x * y, y), (_rand((2, 3), seed=1), _rand((3,), seed=2)), id="bcast"),

@@ -393,6 +393,11 @@ CASES: dict[str, st.SearchStrategy[GradientCase]] = {
     "relu": unary("x.relu()", lambda x: x.relu(), AWAY_FROM_ZERO),
     "clip": unary(f"x.clip({CLIP_LOW}, {CLIP_HIGH})", lambda x: x.clip(CLIP_LOW, CLIP_HIGH), AWAY_FROM_CLIP_BOUNDS),
     "where": wheres(),
+    # comparisons are constant masks: x * (x > 0.3) has the mask as its gradient; x stays away from the threshold
+    "less": unary("x * (x < 0.3)", lambda x: x * (x < 0.3), AWAY_FROM_ZERO.map(lambda v: v + 0.3)),
+    "less_equal": unary("x * (x <= 0.3)", lambda x: x * (x <= 0.3), AWAY_FROM_ZERO.map(lambda v: v + 0.3)),
+    "greater": unary("x * (x > 0.3)", lambda x: x * (x > 0.3), AWAY_FROM_ZERO.map(lambda v: v + 0.3)),
+    "greater_equal": unary("x * (x >= 0.3)", lambda x: x * (x >= 0.3), AWAY_FROM_ZERO.map(lambda v: v + 0.3)),
     "sum": reductions("sum", lambda shape: arrays(shape, ANY)),
     "mean": reductions("mean", lambda shape: arrays(shape, ANY)),
     "max": reductions("max", distinct_arrays),

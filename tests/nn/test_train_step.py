@@ -21,7 +21,8 @@ from smolml_core import (
     train_step,
 )
 from smolml_core.nn import ScoredStep
-from smolml_core.nn import training as training_module
+from smolml_core.nn import step as step_module
+from smolml_core.nn.replay import Replay
 from smolml_std.layers import DenseLayer
 
 from .training_helpers import XOR_X, XOR_Y, blobs, classifier, same_weights
@@ -136,15 +137,15 @@ def test_the_forward_pass_runs_in_training_mode() -> None:
     assert spy.seen == [True] and is_training() is False
 
 
-def test_train_takes_one_step_per_batch_through_train_step(monkeypatch) -> None:
+def test_train_takes_one_step_per_batch(monkeypatch) -> None:
     calls: list[int] = []
-    real = training_module.train_step
+    real = Replay.step
 
-    def counting(network: NeuralNetwork, X: Any, y: Any, **kwargs: Any) -> float:
+    def counting(self: Replay, X: Any, y: Any, before_update: Any) -> float:
         calls.append(len(X))
-        return real(network, X, y, **kwargs)
+        return real(self, X, y, before_update)
 
-    monkeypatch.setattr(training_module, "train_step", counting)
+    monkeypatch.setattr(Replay, "step", counting)
     classifier().train(*blobs(10), epochs=2, verbose=False, batch_size=4)
     assert calls == [4, 4, 2] * 2
     calls.clear()
@@ -219,5 +220,5 @@ def test_bad_data_is_refused_as_train_refuses_it(X, y, error, message) -> None:
 
 
 def test_train_step_is_exported_where_users_look() -> None:
-    assert smolml_core.train_step is smolml_core.nn.train_step is training_module.train_step
+    assert smolml_core.train_step is smolml_core.nn.train_step is step_module.train_step
     assert "train_step" in smolml_core.__all__ and "train_step" in smolml_core.nn.__all__

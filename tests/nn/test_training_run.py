@@ -132,16 +132,16 @@ def test_ctrl_c_finishes_the_epoch_then_stops_cleanly(capsys) -> None:
 @needs_sigint
 def test_ctrl_c_in_the_middle_of_an_epoch_lets_its_batches_finish() -> None:
     net = classifier()
-    sent = []
 
-    def interrupting_forward(X, outputs, _original=net._forward):
-        if net.epochs_trained == 1 and not sent:  # the first batch of epoch 2
-            sent.append(True)
-            os.kill(os.getpid(), signal.SIGINT)
-        return _original(X, outputs)
+    class Interrupting(Callback):
+        sent = False
 
-    net._forward = interrupting_forward  # type: ignore[method-assign]
-    history = net.train(XOR_X, XOR_Y, epochs=5, verbose=False, batch_size=1)
+        def on_step_scored(self, network, epoch, logs):  # type: ignore[no-untyped-def]
+            if epoch == 2 and not self.sent:  # the first batch of epoch 2
+                self.sent = True
+                os.kill(os.getpid(), signal.SIGINT)
+
+    history = net.train(XOR_X, XOR_Y, epochs=5, verbose=False, batch_size=1, callbacks=[Interrupting()])
     assert history.interrupted and len(history) == 2
     assert all(state["step"] == 8 for state in net.optimizer.state.values())  # 2 epochs of 4 batches
 

@@ -25,10 +25,10 @@ NOT_APPLICABLE = {
     "loss": set(),
     "layer": set(),
     "optimizer": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "initializer": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "metric": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "schedule": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "callback": {"gradients[array]", "gradients[scalar]", "determinism", "shape_errors"},
+    "initializer": {"gradients[array]", "gradients[scalar]", "shape_errors", "replay"},
+    "metric": {"gradients[array]", "gradients[scalar]", "shape_errors", "replay"},
+    "schedule": {"gradients[array]", "gradients[scalar]", "shape_errors", "replay"},
+    "callback": {"gradients[array]", "gradients[scalar]", "determinism", "shape_errors", "replay"},
 }
 
 # Components whose skips differ from their kind's: flatten takes input of any width, so no width is wrong.

@@ -36,6 +36,7 @@ def test_a_right_primitive_passes_every_check_that_applies() -> None:
         "gradients[scalar]",
         "rebuild",
         "determinism",
+        "replay",
     }
 
 

@@ -7,11 +7,23 @@ for every training step and leaves off for prediction, evaluation and validation
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from smolml_core import Layer, MLArray, ShapeError, get_rng, is_training, ones, validation, zeros
+from smolml_core import CONSTANT, Layer, MLArray, ShapeError, get_rng, is_training, ones, primitive, validation, zeros
 
 __all__ = ["BatchNorm", "Dropout", "LayerNorm"]
+
+
+def _scaled_mask(shape: tuple[int, ...], *, rate: float, dtype: Any) -> np.ndarray:
+    """1 / (1 - rate) with probability 1 - rate, else 0, drawn from ``smolml_core.get_rng()``."""
+    keep = get_rng().random(shape) >= rate
+    return (keep * (1.0 / (1.0 - rate))).astype(dtype)
+
+
+# An operation, so that training records the draw and a replayed step draws a fresh mask.
+_dropout_mask = primitive("dropout_mask", _scaled_mask, CONSTANT, random=True)
 
 
 class Dropout(Layer):
@@ -32,8 +44,7 @@ class Dropout(Layer):
         """X itself outside training; X times a fresh scaled mask inside it."""
         if not is_training() or self.rate == 0.0:
             return X
-        keep = get_rng().random(X.shape) >= self.rate
-        return X * (keep * (1.0 / (1.0 - self.rate))).astype(X.dtype)
+        return X * _dropout_mask(X.shape, rate=self.rate, dtype=X.dtype)
 
     def summary(self) -> str:
         return f"rate={self.rate:g}"

@@ -11,6 +11,7 @@ from smolml_core import (
     NeuralNetwork,
     ShapeError,
     build_network,
+    get_rng,
     no_grad,
     resolve,
     set_seed,
@@ -117,6 +118,33 @@ def test_a_network_with_dropout_predicts_deterministically_and_learns() -> None:
     assert np.array_equal(network.predict(X).numpy(), network.predict(X).numpy())
     assert losses[-1] < losses[0]
     assert network.predict_classes(X).tolist() == [0, 1, 1, 0]
+
+
+def test_replayed_training_draws_a_fresh_mask_every_step_exactly_as_eager_training() -> None:
+    """Eager steps draw a new mask each time; a replayed run that reused one would end elsewhere."""
+
+    def trained(replay: bool) -> tuple[NeuralNetwork, float]:
+        set_seed(3)
+        network = build_network(
+            {
+                "layers": [
+                    {"type": "dense", "input_size": 4, "output_size": 8, "activation_function": "relu"},
+                    {"type": "dropout", "rate": 0.5},
+                    {"type": "dense", "input_size": 8, "output_size": 1, "activation_function": "linear"},
+                ],
+                "loss_function": "mse",
+                "optimizer": "sgd",
+            }
+        )
+        network.train(BATCH, BATCH[:, :1], epochs=10, verbose=False, batch_size=3, replay=replay)
+        return network, float(get_rng().random())  # where the generator stands afterwards
+
+    replayed, next_replayed = trained(True)
+    eager, next_eager = trained(False)
+    assert replayed.history.replay.replayed == 18  # type: ignore[union-attr]  # 20 steps, 2 watched
+    assert next_replayed == next_eager
+    for a, b in zip(replayed.get_weights(), eager.get_weights(), strict=True):
+        assert np.array_equal(a, b)
 
 
 def test_dropout_inside_a_sequential_sees_training_mode() -> None:
