@@ -87,7 +87,7 @@ def train_step(
     outputs: list[MLArray] = []
     with training_mode():
         y_pred = network._forward(X, outputs)
-        y = match_targets(y, y_pred)
+        y = match_targets(y, y_pred, network.loss_function)
         loss = network.loss_function(y_pred, y)
     value = loss_value(loss, network.loss_function)
     if before_update is not None:
@@ -380,7 +380,7 @@ def measure(
     try:
         with no_grad():
             y_pred = network._forward(X, [])
-            y = match_targets(y, y_pred)
+            y = match_targets(y, y_pred, network.loss_function)
             loss = loss_value(network.loss_function(y_pred, y), network.loss_function)
     except SmolMLError as exc:
         if where:
