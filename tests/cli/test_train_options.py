@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smolml_core import load_network
+from smolml_core import load_network, scoped_registry
 from smolml_core.cli import main
 
 from ..test_cli import _example
@@ -227,3 +227,19 @@ def test_predict_into_a_reader_that_goes_away_exits_141(tmp_path, capsys) -> Non
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141
     assert "Traceback" not in errors
+
+
+def test_evaluate_and_predict_take_p_for_a_model_of_such_components(tmp_path, capsys) -> None:
+    (tmp_path / "my_layers.py").write_text(LAYERS_SCRIPT)
+    config = with_scale_layer(tmp_path)
+    with scoped_registry():  # as in a process of its own: what -p registered is gone afterwards
+        assert main(["train", str(config), "-p", str(tmp_path / "my_layers.py"), "--quiet"]) == 0
+    rows = tmp_path / "rows.csv"
+    rows.write_text("x1,x2\n0.5,-0.25\n")
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "moons.npz"), str(rows)]) == 2
+    assert "the smolml command does it with -p FILE.py" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "moons.npz"), str(rows), "-p", str(tmp_path / "my_layers.py")]) == 0
+    assert capsys.readouterr().out.startswith("prediction,probability_0,probability_1\n")
+    layers = ["-p", str(tmp_path / "my_layers.py")]
+    assert run_json(capsys, "evaluate", str(tmp_path / "moons.npz"), str(config), "--json", *layers)["metrics"]
