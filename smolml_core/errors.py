@@ -16,6 +16,7 @@ from .wording import PATH_LIMIT, quote, shorten
 __all__ = [
     "ArraySizeError",
     "ConfigError",
+    "DataError",
     "DuplicateComponentError",
     "GraphError",
     "InputMismatch",
@@ -145,6 +146,15 @@ class UnusedParameterWarning(UserWarning):
 
 class ShapeError(SmolMLError, ValueError):
     """Array shapes do not fit together (or input data has no regular shape)."""
+
+
+class DataError(SmolMLError, TypeError):
+    """Data given where numbers belong is not numbers: ``None``, text, or other objects.
+
+    Raised by ``MLArray`` (and so by every ``NeuralNetwork`` entry point) with or
+    without ``dtype=``: numpy would turn ``None`` into ``nan`` and parse ``"1.5"``
+    when a dtype is given, so SmolML checks the data before converting it.
+    """
 
 
 class GraphError(SmolMLError, RuntimeError):

@@ -471,7 +471,8 @@ def _missing_component(kind: str, name: str, plugin: str, distribution: Any, ver
     if plugin == USER_PLUGIN:
         return (
             f"it uses the {kind} {name!r}, which was registered from code when it was saved; register it again "
-            f"(smolml_core.register({kind!r}, {name!r}, ...)) before loading"
+            f"(smolml_core.register({kind!r}, {name!r}, ...)) before loading; the smolml command does it "
+            "with -p FILE.py (or -p a.module.name), the code that registers it"
         )
     if isinstance(distribution, str):
         pinned = f"{distribution}=={version}" if isinstance(version, str) else distribution

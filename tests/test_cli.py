@@ -51,7 +51,7 @@ def _metrics(out: str) -> dict[str, dict[str, str]]:
     columns = lines[0].split()
     rows = {}
     for line in lines[1:]:
-        if not line.startswith(("train", "test")):
+        if not line.startswith(("train", "validation", "test")):
             break
         split, *values = line.split()
         rows[split] = dict(zip(columns, values, strict=True))
@@ -64,8 +64,8 @@ def test_train_moons_example(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "NeuralNetwork with 3 layers" in out
     metrics = _metrics(out)
-    assert set(metrics) == {"train", "test"} and set(metrics["test"]) == {"loss", "accuracy"}
-    assert float(metrics["test"]["accuracy"].rstrip("%")) >= 90.0
+    assert set(metrics) == {"train", "validation", "test"} and set(metrics["test"]) == {"loss", "accuracy"}
+    assert float(metrics["test"]["accuracy"]) >= 0.9
     saved = tmp_path / "moons.npz"  # the default: beside the config, named after it
     assert out.rstrip().endswith(f"Saved the model to {saved}")
     assert load_network(saved).epochs_trained > 0
@@ -76,7 +76,7 @@ def test_quiet_prints_only_the_final_metrics(tmp_path, capsys) -> None:
     assert main(["train", str(config), "--quiet", "--no-save"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Final metrics:"
-    assert _metrics(out)["train"]["accuracy"] == "100.0%"
+    assert _metrics(out)["train"]["accuracy"] == "1.000000"
     assert not list(tmp_path.glob("*.npz"))
 
 
@@ -198,7 +198,7 @@ def test_installed_command_runs(tmp_path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert re.search(r"(?m)^train +\S+ +100\.0%$", result.stdout)
+    assert re.search(r"(?m)^train +\S+ +1\.000000$", result.stdout)
 
 
 def test_the_scalar_engine_example_prints_the_array_engines_losses(capsys) -> None:
@@ -243,9 +243,9 @@ def test_digits_reaches_95_percent_on_held_out_test_images(tmp_path, capsys) -> 
     assert main(["train", str(tmp_path / "digits.toml"), "--quiet"]) == 0
     seconds = time.perf_counter() - started
     out = capsys.readouterr().out
-    accuracy = float(_metrics(out)["test"]["accuracy"].rstrip("%"))
-    print(f"digits: {accuracy}% test accuracy in {seconds:.1f} s")
-    assert accuracy >= 95.0
+    accuracy = float(_metrics(out)["test"]["accuracy"])
+    print(f"digits: {accuracy:.1%} test accuracy in {seconds:.1f} s")
+    assert accuracy >= 0.95
 
 
 @pytest.mark.slow
@@ -255,7 +255,7 @@ def test_the_residual_digits_network_does_as_well_as_the_plain_one(tmp_path, cap
         shutil.copy(EXAMPLES / name, tmp_path / name)
         assert main(["train", str(tmp_path / name), "--no-save"]) == 0
         out = capsys.readouterr().out
-        accuracies[name] = float(_metrics(out)["test"]["accuracy"].rstrip("%"))
+        accuracies[name] = float(_metrics(out)["test"]["accuracy"])
     assert re.search(r"(?m)^1  Residual .*\n {5}layer: Sequential .*\n {7}layers\.0: DenseLayer", out), out
     print(f"test accuracy: {accuracies}")
     assert accuracies["digits_residual.toml"] >= accuracies["digits.toml"]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smolml_core import MLArray, build_network, set_seed
+import smolml_std.activation as activation
+import smolml_std.losses as losses
+import smolml_std.optimizers as optimizers
+from smolml_core import MLArray, NeuralNetwork, build_network, set_seed
+from smolml_std.layers import DenseLayer
 
 from .docs_examples import ROOT, marked_example
 
@@ -81,3 +85,82 @@ def test_same_networks_by_name_learn(name: str) -> None:
     model.train(X, y, epochs=100, verbose=False)
     namespace = {"model": model, "X": MLArray(X), "y": MLArray(y)}
     assert accuracy(name, namespace) >= TARGETS[name]
+
+
+# The original tutorial's training loop, character for character (a method of its NeuralNetwork).
+TUTORIAL_TRAIN_LOOP = '''
+def train(self, X, y, epochs, verbose=True, print_every=1):
+   """
+   Trains the network using gradient descent for the specified number of epochs.
+   Prints loss every 100 epochs to monitor training progress.
+   """
+   X, y = MLArray.ensure_array(X, y)
+   losses = []
+   for epoch in range(epochs):
+      # STEP 1 - Forward pass through the network
+      y_pred = self.forward(X)
+
+      # STEP 2 - Compute loss between predictions and targets
+      loss = self.loss_function(y_pred, y)
+      losses.append(loss.data.data)
+
+      # STEP 3 - Backward pass to compute gradients
+      loss.backward()
+
+      # STEP 4 - Update parameters in each layer
+      for idx, layer in enumerate(self.layers):
+            layer.update(self.optimizer, idx)
+
+      # STEP 5 - Reset gradients for next iteration
+      X.restart()
+      y.restart()
+      for layer in self.layers:
+            layer.weights.restart()
+            layer.biases.restart()
+
+      # This is just for a verbose output
+      if verbose:
+            if (epoch+1) % print_every == 0:
+               print(f"Epoch {epoch + 1}/{epochs}, Loss: {loss.data}")
+
+   return losses
+'''
+
+
+def xor_network(engine: str) -> NeuralNetwork:
+    set_seed(0)
+    network = NeuralNetwork(
+        layers=[
+            DenseLayer(input_size=2, output_size=16, activation_function=activation.relu),
+            DenseLayer(input_size=16, output_size=1, activation_function=activation.tanh),
+        ],
+        loss_function=losses.mse_loss,
+        optimizer=optimizers.AdaGrad(learning_rate=0.1),
+    )
+    network.set_engine(engine)
+    return network
+
+
+@pytest.mark.parametrize("engine", ["array", "scalar"])
+def test_the_tutorials_own_training_loop_runs_verbatim(engine: str, capsys) -> None:
+    namespace: dict = {"MLArray": MLArray}
+    exec(compile(TUTORIAL_TRAIN_LOOP, "tutorial-train-loop", "exec"), namespace)
+    X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    y = [[0.0], [1.0], [1.0], [0.0]]
+    epochs = 100 if engine == "array" else 4
+
+    history = namespace["train"](xor_network(engine), MLArray(X, engine=engine), MLArray(y, engine=engine), epochs)
+    assert all(type(loss) is float for loss in history)  # loss.data.data is the number, not a buffer
+    assert f"Epoch {epochs}/{epochs}, Loss: " in capsys.readouterr().out  # a Value on the scalar engine, as there
+    assert list(xor_network(engine).train(X, y, epochs=epochs, verbose=False)) == history
+    if engine == "array":
+        assert history[-1] < history[0] / 100
+
+
+def test_restart_returns_the_array_as_in_the_tutorial() -> None:
+    X = MLArray([[1.0, 2.0]])
+    (X * X).sum().backward()
+    assert X.grad().to_list() == [[2.0, 4.0]]
+    same = X
+    X = X.restart()
+    assert X is same and X.grad().to_list() == [[0.0, 0.0]]

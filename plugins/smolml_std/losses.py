@@ -23,7 +23,14 @@ from smolml_core import (
     where,
 )
 
-__all__ = ["binary_cross_entropy", "categorical_cross_entropy", "huber_loss", "mae_loss", "mse_loss"]
+__all__ = [
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "huber_loss",
+    "mae_loss",
+    "mse_loss",
+    "sparse_categorical_cross_entropy",
+]
 
 
 def mse_loss(y_pred: MLArray, y_true: Any) -> MLArray:
@@ -73,19 +80,57 @@ def categorical_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | Non
     one-hot rows. Otherwise p is clipped below at epsilon so a probability of
     exactly 0 stays finite.
     """
+    if _one_per_row(y_pred, y_true):
+        raise ShapeError(
+            f"categorical_cross_entropy needs one-hot targets of shape {np.shape(y_pred)}, but got shape "
+            f"{np.shape(y_true)}, one number per row as class labels are: {_LABELS_HINT}"
+        )
     y_true = _target(y_pred, y_true, "categorical_cross_entropy")
     _check_unit_interval(
         y_true,
         "categorical_cross_entropy",
         "one-hot rows, or a probability per class",
-        "encode class labels as one-hot rows (smolml_core.datasets.one_hot(labels)), "
-        "or use a loss for numbers such as mse_loss",
+        f"{_LABELS_HINT}, or use a loss for numbers such as mse_loss",
     )
     logits = y_pred.made_by("softmax", axis=-1) if epsilon is None else None
     if logits is not None:
         return softmax_cross_entropy(logits, y_true).mean()
     p = y_pred.clip(_epsilon(y_pred, epsilon), 1.0)
     return -(y_true * p.log()).sum(axis=-1).mean()
+
+
+def sparse_categorical_cross_entropy(y_pred: MLArray, y_true: Any, epsilon: float | None = None) -> MLArray:
+    """L = -mean over samples of log p_c, with c the row's class label and p = y_pred a distribution per row.
+
+    ``categorical_cross_entropy`` for integer class labels: ``y_true`` holds one
+    label per row (shape ``(n,)`` or ``(n, 1)``, values 0 to k - 1 for k
+    outputs), which is the same as one-hot rows with a 1 in column c. It is
+    computed exactly so, from the logits when ``y_pred`` comes straight from a
+    softmax, with gradient softmax(z) - one_hot(c).
+    """
+    rows, classes = np.shape(y_pred) if np.ndim(y_pred) == 2 else (-1, -1)
+    if rows < 0 or np.shape(y_true) not in ((rows,), (rows, 1)):
+        raise ShapeError(
+            f"sparse_categorical_cross_entropy needs predictions of shape (n, classes) and one class label per "
+            f"row, shape (n,) or (n, 1), but got shapes {np.shape(y_pred)} and {np.shape(y_true)}; for one-hot "
+            "rows use categorical_cross_entropy"
+        )
+    targets = y_true if isinstance(y_true, MLArray) else MLArray(y_true, dtype=y_pred.dtype, requires_grad=False)
+    labels = np.asarray(targets.data, dtype=np.float64).reshape(rows)  # .data: a check, which computes nothing
+    bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise ConfigError(
+            f"sparse_categorical_cross_entropy needs class labels 0 to {classes - 1} (whole numbers, one per row, "
+            f"for {classes} outputs), but got {bad[0]:g}; number the classes from 0, or give one-hot rows to "
+            "categorical_cross_entropy"
+        )
+    # one-hot rows made by operations, so that a replayed training step makes them again from its batch's labels
+    column, each_class = targets.reshape(rows, 1), np.arange(classes, dtype=targets.dtype)
+    one_hot = (column >= each_class) * (column <= each_class)
+    return categorical_cross_entropy(y_pred, one_hot, epsilon)
+
+
+sparse_categorical_cross_entropy.takes_labels = True  # type: ignore[attr-defined]  # y_true: a label per row
 
 
 def huber_loss(y_pred: MLArray, y_true: Any, delta: float = 1.0) -> MLArray:
@@ -107,6 +152,18 @@ def _target(y_pred: MLArray, y_true: Any, loss: str) -> Any:
             f"{loss} needs predictions and targets of the same shape, got {np.shape(y_pred)} and {np.shape(y_true)}"
         )
     return y_true if isinstance(y_true, (MLArray, np.ndarray)) else np.asarray(y_true, dtype=y_pred.dtype)
+
+
+_LABELS_HINT = (
+    "encode class labels as one-hot rows (smolml_core.datasets.one_hot(labels)), or use "
+    "sparse_categorical_cross_entropy, which takes integer labels"
+)
+
+
+def _one_per_row(y_pred: Any, y_true: Any) -> bool:
+    """Targets holding one number per row for predictions with several columns: class labels, most likely."""
+    pred, true = np.shape(y_pred), np.shape(y_true)
+    return len(pred) == 2 and pred[1] > 1 and true in ((pred[0],), (pred[0], 1))
 
 
 def _check_unit_interval(y_true: Any, loss: str, expected: str, encode: str) -> None:

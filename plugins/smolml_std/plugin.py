@@ -25,6 +25,7 @@ def smolml_register_losses(register: Register) -> None:
     register("mae_loss", losses.mae_loss, aliases=["mae", "mean_absolute_error"])
     register("binary_cross_entropy", losses.binary_cross_entropy, aliases=["bce"])
     register("categorical_cross_entropy", losses.categorical_cross_entropy, aliases=["cce"])
+    register("sparse_categorical_cross_entropy", losses.sparse_categorical_cross_entropy, aliases=["scce"])
     register("huber_loss", losses.huber_loss, aliases=["huber"])
 
 

@@ -23,14 +23,14 @@ import numpy as np
 import smolml_core.array.graph as graph
 import smolml_core.array.scalar as scalar
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from ..value import Value
 from .graph import FREED, Node, Record
 from .primitives import CONSTANT, PRIMITIVES, Primitive
 from .scalar import OBJECT
 from .tape import Entry, Tape
 
-__all__ = ["MLArray", "sigmoid_cross_entropy", "softmax_cross_entropy", "where"]
+__all__ = ["MLArray", "Number", "sigmoid_cross_entropy", "softmax_cross_entropy", "where"]
 
 ArrayLike = Union["MLArray", np.ndarray, Sequence[Any], float, int]
 Axis = Union[int, Sequence[int], None]
@@ -62,7 +62,8 @@ class MLArray:
     def __init__(
         self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = True, engine: str | None = None
     ) -> None:
-        self.data = _to_storage(data, dtype, None if engine is None else scalar.check_engine(engine))
+        storage = _to_storage(data, dtype, None if engine is None else scalar.check_engine(engine))
+        self.data = storage if storage.ndim else storage.view(Number)
         self.requires_grad = requires_grad
         self._grad: np.ndarray | None = None
         self._node: Record = None  # how it was made (see graph.Node); None for an array made directly
@@ -72,7 +73,7 @@ class MLArray:
     def _result(cls, data: np.ndarray, node: Node | None) -> MLArray:
         """Wrap a primitive's output without copying or converting it."""
         out = cls.__new__(cls)
-        out.data = data
+        out.data = data if data.ndim else data.view(Number)
         out.requires_grad = node is not None
         out._grad = None
         out._node = node
@@ -135,11 +136,12 @@ class MLArray:
             return MLArray(np.zeros(self.shape, dtype=self.dtype), requires_grad=False)
         return MLArray(self._grad, requires_grad=False)
 
-    def restart(self) -> None:
-        """Forget the gradient this array holds, ready for the next step."""
+    def restart(self) -> MLArray:
+        """Forget the gradient this array holds, ready for the next step; returns the array (``X = X.restart()``)."""
         self._grad = None
         if self.data.dtype == object:
             scalar.reset_gradients(self.data)
+        return self
 
     def assign(self, numbers: ArrayLike) -> None:
         """Write ``numbers`` into this array in place, on either engine (a load, ``set_weights``).
@@ -390,6 +392,26 @@ class MLArray:
         return _apply(_P["getitem"], self, index)
 
 
+class Number(np.ndarray):
+    """The 0-d numpy array a one-number ``MLArray`` keeps, whose ``.data`` is that number.
+
+    In the tutorial a loss is an ``MLArray`` of one ``Value``, so
+    ``loss.data.data`` is a Python float. Here ``loss.data`` is a 0-d numpy
+    array, and numpy's own ``.data`` would be its memory buffer; this view
+    gives the number instead (the ``Value``'s number on the scalar engine).
+    Anything numpy computes from it is a plain ``ndarray`` again, so it never
+    spreads through a computation.
+    """
+
+    @property
+    def data(self) -> Any:
+        number = self.item()
+        return number.data if isinstance(number, Value) else number
+
+    def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        return array[()] if return_scalar else array.view(np.ndarray)
+
+
 def sigmoid_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> MLArray:
     """Binary cross-entropy per element from logits z: -(y ln sigmoid(z) + (1 - y) ln(1 - sigmoid(z))).
 
@@ -531,8 +553,9 @@ def _value_array(data: Any) -> np.ndarray:
 
 
 def _to_numpy(data: Any, dtype: Any) -> np.ndarray:
+    """Numbers as a new numpy array; ``None``, text and objects are refused whether or not ``dtype`` is given."""
     try:
-        array = np.array(data, dtype=dtype)
+        array = np.array(data)  # without dtype=: numpy would turn None into nan and parse text
     except ValueError as exc:
         where_ = _first_ragged(data)
         raise ShapeError(
@@ -542,13 +565,34 @@ def _to_numpy(data: Any, dtype: Any) -> np.ndarray:
         ) from exc
     except TypeError as exc:
         raise TypeError(f"cannot make an MLArray from {type(data).__name__}: {exc}") from exc
-    if dtype is None and array.dtype.kind in "biu":
+    if array.dtype.kind not in "biuf":
+        raise DataError(_not_numbers(array))
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+        if array.dtype.kind != "f":
+            raise DataError(f"MLArray holds real numbers, so dtype={dtype!r} cannot be used; use float64 or float32")
+    elif array.dtype.kind != "f":
         array = array.astype(np.float64)
-    if array.dtype.kind not in "f":
-        raise TypeError(
-            f"MLArray holds real numbers, but this data has numpy dtype {array.dtype}; convert it to numbers first"
-        )
     return array
+
+
+def _not_numbers(array: np.ndarray) -> str:
+    """Say what in ``data`` is not a number: the first ``None``, text or other object, else its numpy dtype."""
+    what = f"numpy dtype {array.dtype}"
+    for x in array.reshape(-1):
+        if x is None:
+            what = "None"
+            break
+        if isinstance(x, (str, bytes, np.str_, np.bytes_)):
+            what = f"the text {str(x)!r}"
+            break
+        if not isinstance(x, (int, float, np.integer, np.floating)):
+            what = f"a {type(x).__name__}"
+            break
+    return (
+        f"MLArray holds real numbers, but this data holds {what}; convert it to numbers first "
+        "(float(text) for text; drop or fill in the missing values for None)"
+    )
 
 
 def _first_ragged(data: Any, where_: str = "data") -> str | None:

@@ -15,7 +15,7 @@ from ..nn.data_checks import as_constant, check_targets
 if TYPE_CHECKING:
     from ..nn import NeuralNetwork
 
-__all__ = ["SplitData", "check_fit", "load_split_data"]
+__all__ = ["SplitData", "check_fit", "load_split_data", "named_splits"]
 
 
 @dataclass
@@ -167,3 +167,20 @@ def _check_model_fit(network: NeuralNetwork, features: int, outputs: int, model:
             f"the model {model!r} gives {given} output{'s' * (given != 1)} per sample, but the data has {outputs} "
             f"target column{'s' * (outputs != 1)}; use data laid out as the model was trained on"
         )
+
+
+def named_splits(data: SplitData, validation_split: float = 0.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The rows trained on (``train``), the validation rows and the test rows, each by its name.
+
+    The trainer holds out the last ``round(rows * validation_split)`` training
+    rows for validation, so ``train`` here is the rows the epoch lines' loss
+    and metrics were computed on, and ``validation`` those of ``val_loss``.
+    """
+    X, y = data.X_train, data.y_train
+    kept = len(X) - round(len(X) * validation_split)
+    splits = {"train": (X[:kept], y[:kept])}
+    if kept < len(X):
+        splits["validation"] = (X[kept:], y[kept:])
+    if data.has_test:
+        splits["test"] = (data.X_test, data.y_test)
+    return splits

@@ -13,10 +13,11 @@ from ..config import load_config
 from ..errors import ConfigError
 from ..persistence import load_network
 from .csv_input import read_features, read_targets
-from .data import check_fit, load_split_data
+from .data import check_fit, load_split_data, named_splits
 from .description import DataDescription, usable_description
 from .errors import CommandError, blame, reported
-from .report import default_metrics, format_table
+from .report import default_metrics, format_table, print_json
+from .settings import read_training
 
 if TYPE_CHECKING:
     from ..nn import NeuralNetwork
@@ -56,9 +57,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
                     'needs a [data] table (for example name = "moons", or csv = "file.csv" with target = "column")'
                 )
             data = load_split_data(config["data"], data_path.parent)
-        splits["train"] = (data.X_train, data.y_train)
-        if data.has_test:
-            splits["test"] = (data.X_test, data.y_test)
+            # the rows smolml train reports: its validation rows apart from the rows it trained on
+            validation_split = read_training(config.get("training", {}), data_path.parent).validation_split
+        splits.update(named_splits(data, validation_split))
         class_names = data.class_names
     metrics = _metrics(args.metrics, next(iter(splits.values()))[1])
     results: dict[str, dict[str, float]] = {}
@@ -66,7 +67,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
         for name, (X, y) in splits.items():
             check_fit(network, X, y, class_names, model=os.fspath(args.model))
             results[name] = network.evaluate(X, y, metrics=metrics)
-    print(format_table(results, ["loss", *metrics]))
+    if args.json:
+        print_json(
+            {
+                "format": 1,
+                "command": "evaluate",
+                "model": os.fspath(args.model),
+                "data": os.fspath(data_path),
+                "metrics": results,
+                "files": {},
+            }
+        )
+    else:
+        print(format_table(results, ["loss", *metrics]))
     return 0
 
 

@@ -17,7 +17,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from .._version import __version__
 from ..registry import KINDS
 from .errors import BROKEN_PIPE, INTERRUPTED, CommandError, as_command_error
 
@@ -30,24 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train small neural networks described in TOML or JSON files, then evaluate and use them; "
         "list the installed plugins and the components they provide.",
     )
+    parser.add_argument("--version", action="version", version=f"smolml {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser(
-        "train",
-        help="train the network a config file describes",
-        description="Train the network in CONFIG's [network] table on its [data], as its [training] table says; "
-        "print the final metrics on the training and test data and save the model.",
-    )
-    train.add_argument("config", metavar="CONFIG", help="a .toml or .json file with [network], [data], [training]")
-    train.add_argument("--plot", metavar="FILE.png", help="draw the loss and metric curves (needs smolml[plot])")
-    where = train.add_mutually_exclusive_group()
-    where.add_argument(
-        "--save",
-        metavar="MODEL.npz",
-        help="where to save the trained model (default: training.save, else CONFIG's name with .npz)",
-    )
-    where.add_argument("--no-save", action="store_true", help="do not save the model")
-    train.add_argument("--quiet", "-q", action="store_true", help="print only the final metrics")
+    _add_train(commands)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -61,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--metrics", metavar="NAMES", help="comma-separated metric names (default: accuracy for classes, else mae)"
     )
+    evaluate.add_argument("--json", action="store_true", help="print the loss and metrics as JSON")
+    _add_components_option(evaluate)
 
     predict = commands.add_parser(
         "predict",
@@ -72,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("csv", metavar="CSV", help="the rows to predict, with a header row")
     predict.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of to standard output")
     predict.add_argument("--target", metavar="COLUMN", help="a column of CSV to leave out (the answers, if present)")
+    _add_components_option(predict)
 
     plugins = commands.add_parser(
         "plugins",
@@ -98,6 +89,43 @@ def build_parser() -> argparse.ArgumentParser:
     components.add_argument("words", nargs="*", metavar="ARGUMENT", help="[KIND] [PATTERN], or show KIND NAME")
     components.add_argument("--json", action="store_true", help="print a JSON document instead (see docs/cli.md)")
     return parser
+
+
+def _add_train(commands: Any) -> None:
+    train = commands.add_parser(
+        "train",
+        help="train the network a config file describes",
+        description="Train the network in CONFIG's [network] table on its [data], as its [training] table says; "
+        "print the final metrics on the training and test data and save the model.",
+    )
+    train.add_argument("config", metavar="CONFIG", help="a .toml or .json file with [network], [data], [training]")
+    train.add_argument("--plot", metavar="FILE.png", help="draw the loss and metric curves (needs smolml[plot])")
+    where = train.add_mutually_exclusive_group()
+    where.add_argument(
+        "--save",
+        metavar="MODEL.npz",
+        help="where to save the trained model (default: training.save, else CONFIG's name with .npz)",
+    )
+    where.add_argument("--no-save", action="store_true", help="do not save the model")
+    train.add_argument("--quiet", "-q", action="store_true", help="print only the final metrics")
+    train.add_argument(
+        "--resume",
+        metavar="MODEL.npz",
+        help="go on training the network saved in this file (a model or a checkpoint), with its optimizer's state",
+    )
+    train.add_argument("--json", action="store_true", help="print the final metrics and the files written as JSON")
+    _add_components_option(train)
+
+
+def _add_components_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-p",
+        dest="import_components",
+        action="append",
+        default=[],
+        metavar="FILE.py|MODULE",
+        help="import this Python file or module first, to register its components (repeatable)",
+    )
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -153,6 +181,10 @@ def _run(args: argparse.Namespace) -> int:
     # Every other command needs the plugins: load them first, so that in strict mode a plugin problem
     # is reported as itself (one line per problem) rather than from wherever the first name is looked up.
     loaded_registry()
+    if args.import_components:
+        from .imports import import_components
+
+        import_components(args.import_components)
     if args.command == "train":
         from .train import run_train
 

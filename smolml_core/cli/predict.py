@@ -36,7 +36,7 @@ def run_predict(args: argparse.Namespace) -> int:
     writer.writerow(header)
     writer.writerows(rows)
     if args.output is None:
-        sys.stdout.write(text.getvalue())
+        _stream(text.getvalue())
         return 0
     output = Path(args.output)
     try:  # a regular file is replaced in one step; a device or a FIFO (-o /dev/stdout) is written through
@@ -56,10 +56,10 @@ def prediction_table(
 
     Classes are written by name when ``class_names`` gives one per class, else by number.
     """
-    if task == "binary" and outputs.shape[1] == 1:
+    if task == "binary" and outputs.shape[1] == 1:  # one sigmoid output p: class 1 with p, class 0 with 1 - p
         names = list(class_names) if class_names is not None and len(class_names) == 2 else ["0", "1"]
-        header = ["prediction", f"probability_{names[1]}" if class_names is not None else "probability"]
-        rows = [[names[int(p >= 0.5)], _fmt(p)] for p in outputs[:, 0]]
+        header = ["prediction", *(f"probability_{c}" for c in names)]
+        rows = [[names[int(p >= 0.5)], _fmt(1.0 - p), _fmt(p)] for p in outputs[:, 0]]
     elif task == "classes" and outputs.shape[1] > 1:
         if class_names is None or len(class_names) != outputs.shape[1]:
             class_names = [str(c) for c in range(outputs.shape[1])]
@@ -72,6 +72,18 @@ def prediction_table(
         header = [f"prediction_{c}" for c in range(outputs.shape[1])]
         rows = [list(map(_fmt, row)) for row in outputs]
     return header, rows
+
+
+def _stream(text: str, chunk: int = 1 << 15) -> None:
+    """Write ``text`` to standard output a piece at a time, flushing each.
+
+    A reader that goes away (``smolml predict ... | head -1``) then raises
+    ``BrokenPipeError`` here, which ``main`` turns into status 141 as for
+    ``train``, instead of a failure hidden in Python's flush at exit.
+    """
+    for start in range(0, len(text), chunk):
+        sys.stdout.write(text[start : start + chunk])
+        sys.stdout.flush()
 
 
 def _fmt(value: float) -> str:

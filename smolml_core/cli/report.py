@@ -10,9 +10,7 @@ import numpy as np
 if TYPE_CHECKING:
     from ..nn import NeuralNetwork
 
-__all__ = ["default_metrics", "format_table", "is_class_targets", "network_task"]
-
-_PERCENT_METRICS = ("accuracy",)
+__all__ = ["default_metrics", "format_table", "is_class_targets", "network_task", "print_json"]
 
 
 def is_class_targets(y: Any) -> bool:
@@ -51,18 +49,16 @@ def _name(ref: Any) -> str:
     return ref.lower() if isinstance(ref, str) else ""
 
 
-def format_value(name: str, value: float) -> str:
-    if name in _PERCENT_METRICS:
-        return f"{value:.1%}"
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
+def format_value(value: float) -> str:
+    """A loss or metric written as the epoch lines write it: six decimals, an accuracy as a fraction."""
+    return f"{value:.6f}" if abs(value) < 1e6 else f"{value:.6g}"
 
 
 def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str]) -> str:
     """A plain text table: one row per split (``train``, ``test``), one column per value (``loss``, metrics)."""
     header = ["", *columns]
     body = [
-        [split, *(format_value(c, values[c]) if c in values else "-" for c in columns)]
-        for split, values in rows.items()
+        [split, *(format_value(values[c]) if c in values else "-" for c in columns)] for split, values in rows.items()
     ]
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     lines = []
@@ -70,3 +66,10 @@ def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str]
         cells = [row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def print_json(document: Mapping[str, Any]) -> None:
+    """``--json``: one JSON object on standard output, as ``smolml plugins --json`` prints it."""
+    import json
+
+    print(json.dumps(document, indent=2, ensure_ascii=False))

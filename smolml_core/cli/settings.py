@@ -36,6 +36,7 @@ TRAINING_KEYS = (
     "save",
     "checkpoint_every",
     "replay",
+    "callbacks",
 )
 
 EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta", "mode", "restore_best_weights")
@@ -60,6 +61,8 @@ class TrainingSettings:
     """Resolved against the config file's folder."""
     checkpoint_every: int | None = None
     replay: bool = True
+    callbacks: list[str | dict[str, Any]] = field(default_factory=list)
+    """Registered callbacks by name or ``{ type = ..., ... }`` table, built when training starts."""
     keys_given: set[str] = field(default_factory=set)
 
 
@@ -124,6 +127,8 @@ def _read(table: Mapping[str, Any], config_dir: Path) -> TrainingSettings:
         s.save = config_dir / value
     if "checkpoint_every" in table:
         s.checkpoint_every = _whole(table, "checkpoint_every", 0, minimum=1)
+    if "callbacks" in table:
+        s.callbacks = _callbacks(table["callbacks"])
     return s
 
 
@@ -154,6 +159,32 @@ def _metrics(value: Any) -> list[str]:
     for i, name in enumerate(names):
         _check_registered("metric", name, ("metrics", f"[{i}]") if not isinstance(value, str) else ("metrics",))
     return list(names)
+
+
+def _callbacks(value: Any) -> list[str | dict[str, Any]]:
+    """Names or ``{ type = "csv_logger", path = "log.csv" }`` tables of registered callbacks, never code."""
+    entries = [value] if isinstance(value, (str, Mapping)) else value
+    if not isinstance(entries, list):
+        raise ConfigError(
+            f'must be a list of callbacks such as [{{ type = "csv_logger", path = "log.csv" }}], got {value!r}',
+            path=("callbacks",),
+        )
+    checked: list[str | dict[str, Any]] = []
+    for i, entry in enumerate(entries):
+        where = ("callbacks", f"[{i}]") if isinstance(value, list) else ("callbacks",)
+        if isinstance(entry, str):
+            _check_registered("callback", entry, where)
+            checked.append(entry)
+        elif isinstance(entry, Mapping) and isinstance(entry.get("type"), str):
+            _check_registered("callback", entry["type"], (*where, "type"))
+            checked.append(dict(entry))
+        else:
+            raise ConfigError(
+                f'must be a callback name or a table such as {{ type = "csv_logger", path = "log.csv" }}, '
+                f"got {entry!r}",
+                path=where,
+            )
+    return checked
 
 
 def _early_stopping(value: Any, validation_split: float) -> dict[str, Any] | None:

@@ -10,7 +10,15 @@ from ..array import MLArray
 from ..errors import ConfigError, ShapeError, TrainingError
 from ..validation import whole_number
 
-__all__ = ["as_constant", "check_count", "check_rows", "check_targets", "loss_value", "match_targets"]
+__all__ = [
+    "as_constant",
+    "check_count",
+    "check_rows",
+    "check_targets",
+    "loss_value",
+    "match_targets",
+    "takes_labels",
+]
 
 
 def as_constant(data: Any, name: str, dtype: np.dtype[Any]) -> MLArray:
@@ -33,16 +41,24 @@ def check_rows(X: MLArray, y: MLArray, names: str = "X and y") -> None:
         raise ShapeError(f"{names} must have one row per sample; got shapes {X.shape} and {y.shape}")
 
 
-def check_targets(loss_function: Any, y: MLArray) -> None:
+def check_targets(loss_function: Any, y: MLArray, outputs: int | None = None) -> None:
     """Ask the loss, once and before any update, whether it takes every one of these targets.
 
     The loss is the one that knows (a cross-entropy takes targets in [0, 1]
     only), so it is called on all of ``y`` with predictions of 0.5, which any
     loss can score; a ``ConfigError`` it raises is its refusal of the
     targets. Any other failure is left to the first training step, which
-    reports it with its place.
+    reports it with its place. A loss that takes class labels is asked with
+    ``outputs`` columns of predictions, the network's width, when it is known.
+    Every batch's targets are then known to be good, which is what lets
+    training replay steps without asking again.
     """
-    probe = MLArray(np.full(y.shape, 0.5), dtype=y.dtype, requires_grad=False)
+    if takes_labels(loss_function):
+        if outputs is None:  # the number of classes is unknown: the first step asks it
+            return
+        probe = MLArray(np.full((len(y), outputs), 1 / outputs), dtype=y.dtype, requires_grad=False)
+    else:
+        probe = MLArray(np.full(y.shape, 0.5), dtype=y.dtype, requires_grad=False)
     try:
         loss_function(probe, y)
     except ConfigError:
@@ -51,13 +67,26 @@ def check_targets(loss_function: Any, y: MLArray) -> None:
         return
 
 
-def match_targets(y: MLArray, y_pred: MLArray) -> MLArray:
-    """Accept 1-D targets for a single-output network; refuse any other mismatch."""
+def takes_labels(loss_function: Any) -> bool:
+    """Whether a loss scores predictions against one class label per row (it says so with ``takes_labels = True``)."""
+    return getattr(loss_function, "takes_labels", False) is True
+
+
+def match_targets(y: MLArray, y_pred: MLArray, loss_function: Any = None) -> MLArray:
+    """Accept 1-D targets for a single-output network, and labels for a loss that takes them; refuse the rest."""
     if y.shape == y_pred.shape:
         return y
-    if y.ndim == 1 and y_pred.shape == (len(y), 1):
+    one_per_row = y.ndim in (1, 2) and y.size() == len(y) and y_pred.ndim == 2 and len(y) == len(y_pred)
+    if one_per_row and (y_pred.shape[1] == 1 or takes_labels(loss_function)):
         return y.reshape(-1, 1)
-    raise ShapeError(f"the network outputs shape {y_pred.shape} but y has shape {y.shape}; they must match")
+    hint = ""
+    if one_per_row:
+        hint = (
+            "; y holds one number per row, as class labels do: one-hot encode them "
+            "(smolml_core.datasets.one_hot(labels)), or use a loss that takes labels, "
+            "such as sparse_categorical_cross_entropy"
+        )
+    raise ShapeError(f"the network outputs shape {y_pred.shape} but y has shape {y.shape}; they must match{hint}")
 
 
 def loss_value(loss: Any, loss_function: Any) -> float:

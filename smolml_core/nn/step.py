@@ -82,7 +82,7 @@ def eager_step(
     outputs: list[MLArray] = []
     with training_mode(), nullcontext() if tape is None else tape.recording((X.data, y.data)):
         y_pred = network._forward(X, outputs)
-        y = match_targets(y, y_pred)
+        y = match_targets(y, y_pred, network.loss_function)
         loss = network.loss_function(y_pred, y)
     value = loss_value(loss, network.loss_function)
     scored = ScoredStep(value, y_pred, y, outputs)

@@ -30,7 +30,7 @@ from ..array import MLArray, no_grad
 from ..errors import ConfigError, NumericalError, SmolMLError, TrainingError
 from ..rng import get_rng
 from .callbacks import Callback, resolve_callbacks, resolve_early_stopping
-from .data_checks import as_constant, check_rows, check_targets, loss_value, match_targets
+from .data_checks import as_constant, check_rows, check_targets, loss_value, match_targets, takes_labels
 from .history import History
 from .interrupt import InterruptFlag, default_notice, finish_epoch_on_ctrl_c
 from .metrics import Metric, compute_metrics, resolve_metrics
@@ -102,7 +102,7 @@ class _Run:
     def prepare(cls, network: NeuralNetwork, X: Any, y: Any, options: TrainingOptions) -> _Run:
         X, y = as_constant(X, "X", network.dtype), as_constant(y, "y", network.dtype)
         check_rows(X, y)
-        check_targets(network.loss_function, y)
+        check_targets(network.loss_function, y, _outputs(network, X) if takes_labels(network.loss_function) else None)
         X, y, validation = _split(network, X, y, options.validation_data, options.validation_split)
         metric_fns = resolve_metrics(options.metrics)
         schedule = None if options.lr_schedule is None else resolve_schedule(options.lr_schedule)
@@ -242,6 +242,16 @@ def _batched_epoch(
     return total / rows, np.concatenate(predicted), np.concatenate(targets)
 
 
+def _outputs(network: NeuralNetwork, X: MLArray) -> int | None:
+    """How many numbers the network outputs per row, from one row; None when that row cannot go through."""
+    try:
+        with no_grad():
+            out = network._forward(_rows(X, slice(0, 1)), [])
+    except Exception:  # the first step reports it, with its place
+        return None
+    return int(out.shape[-1]) if out.ndim == 2 else None
+
+
 def _rows(data: MLArray, rows: Any) -> MLArray:
     """``data[rows]`` for the constant training data, without recording an operation: a batch is data too.
 
@@ -328,7 +338,7 @@ def measure(
     try:
         with no_grad():
             y_pred = network._forward(X, [])
-            y = match_targets(y, y_pred)
+            y = match_targets(y, y_pred, network.loss_function)
             loss = loss_value(network.loss_function(y_pred, y), network.loss_function)
     except SmolMLError as exc:
         if where:

@@ -13,6 +13,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ConfigError
+from ..wording import did_you_mean
 from .factory import to_plain
 
 __all__ = ["Configurable", "recorded_arguments"]
@@ -43,13 +45,29 @@ def _recording(init: Callable[..., None]) -> Callable[..., None]:
             try:
                 bound = signature.bind(self, *args, **kwargs)
             except TypeError:
-                pass  # let the real __init__ raise its own, clearer, TypeError
+                # a keyword of another library gets a did-you-mean; anything else, the real __init__'s own TypeError
+                _check_keywords(type(self), signature, kwargs)
             else:
                 bound.apply_defaults()
                 self._init_args = _flatten(bound.arguments, signature)
         init(self, *args, **kwargs)
 
     return __init__
+
+
+def _check_keywords(cls: type, signature: inspect.Signature, kwargs: dict[str, Any]) -> None:
+    """Refuse a keyword the constructor does not take as a config does: ``activation`` -> ``activation_function``."""
+    parameters = list(signature.parameters.values())[1:]
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for key in kwargs:
+        if key not in names:
+            raise ConfigError(
+                f"{cls.__name__} has no parameter {key!r}{did_you_mean(key, names)}; "
+                f"its parameters are: {', '.join(names) or 'none'}",
+                path=(key,),
+            )
 
 
 def _flatten(arguments: dict[str, Any], signature: inspect.Signature) -> dict[str, Any]:

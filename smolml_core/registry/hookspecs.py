@@ -72,6 +72,8 @@ def smolml_register_losses(register: Register) -> None:
 
     A loss is called as ``loss(y_pred, y_true)`` with two ``MLArray``s of the
     same shape and returns a single-number ``MLArray`` (the mean over samples).
+    A loss whose function has the attribute ``takes_labels = True`` is given
+    one class label per row as ``y_true`` instead (shape ``(n,)`` or ``(n, 1)``).
 
     :param register: ``register(name, function, *, aliases=())``.
 

@@ -65,11 +65,16 @@ def layer_input(sample: int | tuple[int, ...], seed: int = SEED) -> np.ndarray:
     return away_from_kinks((BATCH, *shape), seed)
 
 
-def loss_inputs(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """``(y_pred, y_true)`` of shape (BATCH, 3): predictions in (0.05, 0.95), one-hot target rows."""
+def loss_inputs(seed: int = SEED, *, labels: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(y_pred, y_true)``: predictions in (0.05, 0.95) of shape (BATCH, 3), one-hot target rows of that shape.
+
+    With ``labels`` (for a loss that says ``takes_labels = True``), the same
+    targets as class labels 0, 1, 2, one per row: shape (BATCH, 1).
+    """
     rng = np.random.default_rng(seed)
     y_pred = rng.uniform(0.05, 0.95, size=(BATCH, 3))
-    y_true = np.eye(3)[rng.integers(0, 3, size=BATCH)]
+    classes = rng.integers(0, 3, size=BATCH)
+    y_true = classes.reshape(BATCH, 1).astype(np.float64) if labels else np.eye(3)[classes]
     return y_pred, y_true
 
 

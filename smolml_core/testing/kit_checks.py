@@ -26,6 +26,7 @@ import smolml_core.testing.primitive_checks as primitive_checks
 from ..array import MLArray
 from ..errors import ShapeError
 from ..nn import Optimizer, training_mode
+from ..nn.data_checks import takes_labels
 from ..nn.walk import HOW_TO_EXPOSE, hidden_arrays, named_buffers, named_parameters, replace
 from ..registry import reference, resolve
 from ..registry.kinds import TABLE, base_class, row
@@ -116,7 +117,7 @@ def _activation_sanity(subject: Subject) -> None:
 
 def _loss_sanity(subject: Subject) -> None:
     loss = subject.build()
-    y_pred, y_true = domains.loss_inputs()
+    y_pred, y_true = domains.loss_inputs(labels=takes_labels(loss))
     out = guarded(_loss_call(y_pred, y_true), lambda: loss(MLArray(y_pred), MLArray(y_true, requires_grad=False)))
     if not isinstance(out, MLArray):
         raise Problem(
@@ -128,7 +129,7 @@ def _loss_sanity(subject: Subject) -> None:
             f"it returned an array of shape {out.shape}, not one number",
             "reduce over the samples (and outputs), usually with .mean()",
         )
-    _finite(out.numpy(), "the loss of predictions in (0.05, 0.95) against one-hot targets")
+    _finite(out.numpy(), f"the loss of predictions in (0.05, 0.95) against {_targets(loss)} targets")
 
 
 def _metric_sanity(subject: Subject) -> None:
@@ -226,12 +227,12 @@ def gradients(subject: Subject, engine: str) -> None:
         _compare_gradients(lambda x: f(x), domains.activation_input(), engine, "with respect to its input")
     elif subject.kind == "loss":
         loss = subject.build()
-        y_pred, y_true = domains.loss_inputs()
+        y_pred, y_true = domains.loss_inputs(labels=takes_labels(loss))
         _compare_gradients(
             lambda p: loss(p, MLArray(y_true, requires_grad=False, engine=engine)),
             y_pred,
             engine,
-            "with respect to y_pred (in (0.05, 0.95), against one-hot y_true)",
+            f"with respect to y_pred (in (0.05, 0.95), against {_targets(loss)} y_true)",
         )
     elif subject.kind == "layer":
         for training in (False, True):
@@ -446,7 +447,9 @@ def _loss_shape_errors(subject: Subject) -> None:
         "compare the shapes of y_pred and y_true first and raise smolml_core.ShapeError naming both; "
         "otherwise numpy broadcasting quietly makes them fit"
     )
-    for shape in ((domains.BATCH, 1), (1, y_pred.shape[1])):
+    # a loss taking labels wants (BATCH, 1): one-hot rows and a label for one row are wrong there
+    wrong = ((domains.BATCH, y_pred.shape[1]), (1, 1)) if takes_labels(loss) else ((domains.BATCH, 1), (1, 3))
+    for shape in wrong:
         y_true = np.zeros(shape)
         try:
             out = loss(MLArray(y_pred), MLArray(y_true, requires_grad=False))
@@ -469,7 +472,7 @@ def _probe(kind: str, obj: Any, subject: Subject, *, training: bool) -> list[np.
         x = domains.activation_input()
         return [guarded(f"calling it on shape {x.shape}", lambda: _numbers(obj(MLArray(x))))]
     if kind in ("loss", "metric"):
-        y_pred, y_true = domains.loss_inputs()
+        y_pred, y_true = domains.loss_inputs(labels=kind == "loss" and takes_labels(obj))
         if kind == "metric":
             return [guarded(_loss_call(y_pred, y_true, "numpy arrays"), lambda: _numbers(obj(y_pred, y_true)))]
         call = _loss_call(y_pred, y_true)
@@ -557,6 +560,10 @@ def _forward(layer: Any, X: MLArray, training: bool) -> Any:
 
 def _mode(training: bool) -> str:
     return "in training mode" if training else "in eval mode"
+
+
+def _targets(loss: Any) -> str:
+    return "class-label" if takes_labels(loss) else "one-hot"
 
 
 def _loss_call(y_pred: np.ndarray, y_true: np.ndarray, what: str = "MLArrays") -> str:

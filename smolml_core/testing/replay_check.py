@@ -27,6 +27,7 @@ import smolml_core.testing.primitive_checks as primitive_checks
 from ..array import MLArray, zeros
 from ..errors import UnusedParameterWarning
 from ..nn import Layer, NeuralNetwork, Optimizer
+from ..nn.data_checks import takes_labels
 from ..nn.walk import named_parameters
 from ..registry import resolve
 from ..rng import set_seed
@@ -121,10 +122,12 @@ def _network(subject: Subject, dtype: Any) -> tuple[NeuralNetwork, np.ndarray, n
     if subject.kind == "activation":
         layers = [_Affine(4, 5, subject.build(), dtype), _Affine(5, 3, None, dtype)]
         return NeuralNetwork(layers, _squared_error, _Descent(0.1)), X, rng.normal(size=(ROWS, 3)).astype(dtype)
-    one_hot = np.eye(3, dtype=dtype)[rng.integers(0, 3, size=ROWS)]
-    if subject.kind == "loss":  # predictions in (0, 1), one-hot targets: every loss's domain
+    labels = rng.integers(0, 3, size=ROWS)
+    one_hot = np.eye(3, dtype=dtype)[labels]
+    if subject.kind == "loss":  # predictions in (0, 1), one-hot targets (or their labels): every loss's domain
+        loss = subject.build()
         layers = [_Affine(4, 5, MLArray.tanh, dtype), _Affine(5, 3, MLArray.sigmoid, dtype)]
-        return NeuralNetwork(layers, subject.build(), _Descent(0.1)), X, one_hot
+        return NeuralNetwork(layers, loss, _Descent(0.1)), X, labels.astype(dtype) if takes_labels(loss) else one_hot
     layers = [_Affine(4, 5, MLArray.tanh, dtype), _Affine(5, 3, None, dtype)]
     return NeuralNetwork(layers, _squared_error, subject.build()), X, one_hot
 

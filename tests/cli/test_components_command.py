@@ -124,7 +124,18 @@ def test_one_kind(capsys) -> None:
         (["logistic"], ["sigmoid"]),  # an alias
         (["std:ad*"], ["adagrad", "adam"]),  # the qualified name
         (["*:he"], ["he_initialization"]),  # the qualified name by an alias
-        (["s*"], ["sigmoid", "softmax", "sgd", "sgd_momentum", "sequential", "step_decay"]),  # not all of plugin std
+        (
+            ["s*"],
+            [
+                "sigmoid",
+                "softmax",
+                "sparse_categorical_cross_entropy",
+                "sgd",
+                "sgd_momentum",
+                "sequential",
+                "step_decay",
+            ],
+        ),  # not all of plugin std
         (["metric", "r*"], ["r2", "rmse"]),
         (["loss", "m*"], ["mae_loss", "mse_loss"]),
         (["mse"], ["mse_loss", "mse"]),  # a loss by its alias, a metric by its name

@@ -402,7 +402,7 @@ def test_predictions_on_stdout_stay_clean_while_a_plugin_prints(capsys, tmp_path
         status, out, err = run(capsys, "predict", str(tmp_path / "model.npz"), str(tmp_path / "rows.csv"))
     assert status == 0
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["prediction", "probability"] and len(rows) == 3
+    assert rows[0] == ["prediction", "probability_0", "probability_1"] and len(rows) == 3
     assert "chatty plugin says hello" in err
 
 

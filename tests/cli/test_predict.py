@@ -52,8 +52,10 @@ def test_predictions_go_to_standard_output_without_output(tmp_path, capsys) -> N
     _, model = _model(tmp_path, 1, "sigmoid", "binary_cross_entropy")
     assert main(["predict", str(model), str(_csv(tmp_path, IRIS_LIKE))]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "prediction,probability" and len(lines) == 3
-    assert all(line.split(",")[0] in ("0", "1") for line in lines[1:])
+    assert lines[0] == "prediction,probability_0,probability_1" and len(lines) == 3
+    for line in lines[1:]:  # both classes, as a multi-class model gives every class
+        predicted, p0, p1 = line.split(",")
+        assert predicted == str(int(float(p1) >= 0.5)) and float(p0) + float(p1) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_the_answers_column_is_left_out_with_target(tmp_path, capsys) -> None:
@@ -105,9 +107,13 @@ def test_a_damaged_model_is_one_line(tmp_path, capsys) -> None:
 
 
 def test_prediction_tables() -> None:
-    assert prediction_table(np.array([[0.2], [0.9]]), "binary") == (
-        ["prediction", "probability"],
-        [["0", "0.2"], ["1", "0.9"]],
+    assert prediction_table(np.array([[0.25], [0.875]]), "binary") == (
+        ["prediction", "probability_0", "probability_1"],
+        [["0", "0.75", "0.25"], ["1", "0.125", "0.875"]],
+    )
+    assert prediction_table(np.array([[0.25]]), "binary", ["no", "yes"]) == (
+        ["prediction", "probability_no", "probability_yes"],
+        [["no", "0.75", "0.25"]],
     )
     assert prediction_table(np.array([[1.5, -2.0]]), "regression") == (
         ["prediction_0", "prediction_1"],
@@ -154,7 +160,7 @@ def test_a_model_from_smolml_train_prepares_raw_rows_as_in_training(tmp_path, ca
     assert main(["evaluate", str(model), str(rows), "--target", "species"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["loss", "accuracy"]
-    assert float(table[1].split()[-1].rstrip("%")) == pytest.approx(100 * accuracy, abs=0.05)
+    assert float(table[1].split()[-1]) == pytest.approx(accuracy, abs=1e-6)
 
 
 def test_a_class_the_model_never_saw_is_named(tmp_path, capsys) -> None:

@@ -8,7 +8,18 @@ import weakref
 import numpy as np
 import pytest
 
-from smolml_core import GraphError, MLArray, NumericalError, ShapeError, no_grad, ones, randn, set_seed, zeros
+from smolml_core import (
+    DataError,
+    GraphError,
+    MLArray,
+    NumericalError,
+    ShapeError,
+    no_grad,
+    ones,
+    randn,
+    set_seed,
+    zeros,
+)
 
 
 class TestConstruction:
@@ -37,6 +48,29 @@ class TestConstruction:
     def test_non_numbers_are_refused(self) -> None:
         with pytest.raises(TypeError, match="real numbers"):
             MLArray(["a", "b"])
+
+    @pytest.mark.parametrize("dtype", [None, float, np.float64, np.float32])
+    @pytest.mark.parametrize(
+        ("data", "what"),
+        [(None, "None"), ([1.0, None], "None"), (["1.5"], "the text '1.5'"), ([[1.0], [{}]], "a dict")],
+    )
+    def test_non_numbers_are_refused_with_or_without_dtype(self, data: object, what: str, dtype: object) -> None:
+        with pytest.raises(DataError, match=f"this data holds {what}; convert it to numbers first"):
+            MLArray(data, dtype=dtype)
+
+    def test_a_dtype_that_is_not_real_numbers_is_refused(self) -> None:
+        with pytest.raises(DataError, match="dtype=<class 'int'> cannot be used"):
+            MLArray([1.0], dtype=int)
+
+    def test_one_numbers_data_is_its_number_as_in_the_tutorial(self) -> None:
+        x = MLArray([1.0, 2.0])
+        loss = (x * x).mean()
+        assert type(loss.data.data) is float and loss.data.data == 2.5  # the tutorial's loss.data.data
+        assert loss.data.shape == () and float(loss.data) == 2.5
+        assert type(loss.data * 2) is not type(loss.data)  # numpy results are plain again
+        assert MLArray(3).data.data == 3.0
+        on_values = (MLArray([1.0, 2.0], engine="scalar") ** 2).mean()
+        assert on_values.data.data == 2.5
 
     def test_copies_its_input(self) -> None:
         source = np.zeros(3)

@@ -113,6 +113,7 @@ LOSS_SETUPS: dict[str, tuple[str | None, int, Callable[..., np.ndarray]]] = {
     "huber_loss": (None, 1, lambda rng, n, w: rng.normal(scale=2.0, size=(n, w))),  # both sides of delta
     "binary_cross_entropy": ("sigmoid", 1, lambda rng, n, w: rng.uniform(0.05, 0.95, size=(n, w))),
     "categorical_cross_entropy": ("softmax", 2, lambda rng, n, w: np.eye(w)[rng.integers(0, w, size=n)]),
+    "sparse_categorical_cross_entropy": ("softmax", 2, lambda rng, n, w: rng.integers(0, w, size=(n, 1)) * 1.0),
 }
 DEFAULT_LOSS_SETUP = ("sigmoid", 1, lambda rng, n, w: rng.uniform(0.05, 0.95, size=(n, w)))
 

@@ -9,6 +9,7 @@ import pytest
 
 from smolml_core import (
     ConfigError,
+    DataError,
     InputMismatch,
     Layer,
     MLArray,
@@ -23,6 +24,21 @@ from smolml_std.layers import DenseLayer
 
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_Y = [[0.0], [1.0], [1.0], [0.0]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: net.train([[0.0, None], [1.0, 1.0]], [[0.0], [1.0]], epochs=1, verbose=False),
+        lambda net: net.train([[0.0, 1.0], [1.0, 1.0]], [["0"], ["1"]], epochs=1, verbose=False),
+        lambda net: net.predict([["0.5", "1"]]),
+        lambda net: net.evaluate([[0.0, 1.0]], [[None]]),
+    ],
+)
+def test_every_entry_point_refuses_none_and_text(call) -> None:
+    """Each passes its network's dtype to MLArray, which must not turn None into nan nor parse text."""
+    with pytest.raises(DataError, match="real numbers"):
+        call(xor_network())
 
 
 def xor_network(**kwargs) -> NeuralNetwork:

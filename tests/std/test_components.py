@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smolml_core import MLArray, ShapeError, lookup, resolve, set_seed
+from smolml_core import ConfigError, MLArray, ShapeError, lookup, resolve, set_seed
 from smolml_core.registry.loader import installed_entry_points
 from smolml_core.registry.registry import Registry
 from smolml_core.testing import check_gradients
@@ -79,6 +79,10 @@ LOSS_INPUTS = {
         rng.dirichlet(np.ones(3), size=5),
         np.eye(3)[rng.integers(0, 3, 5)],
     ),
+    "sparse_categorical_cross_entropy": lambda rng: (
+        rng.dirichlet(np.ones(3), size=5),
+        rng.integers(0, 3, (5, 1)).astype(float),
+    ),
 }
 
 
@@ -98,8 +102,9 @@ def test_loss_is_one_number_and_refuses_mismatched_shapes(name: str) -> None:
     y_pred, y_true = LOSS_INPUTS[name](np.random.default_rng(2))
     loss = lookup("loss", name)
     assert loss(MLArray(y_pred), MLArray(y_true)).shape == ()
+    wrong = y_true[:2] if name == "sparse_categorical_cross_entropy" else y_true[:, :1].ravel()  # labels: too few
     with pytest.raises(ShapeError, match=name):
-        loss(MLArray(y_pred), MLArray(y_true[:, :1].ravel()))
+        loss(MLArray(y_pred), MLArray(wrong))
 
 
 def test_loss_values() -> None:
@@ -122,6 +127,34 @@ def test_cross_entropies_are_finite_at_probabilities_zero_and_one(name: str, dty
     loss.backward()
     assert np.isfinite(loss.item()) and loss.item() > 1
     assert np.all(np.isfinite(p.grad().data))
+
+
+@pytest.mark.parametrize("labels", [[[2.0], [0.0]], [2.0, 0.0]])
+def test_sparse_categorical_cross_entropy_is_categorical_of_one_hot_rows(labels) -> None:
+    probabilities = MLArray([[0.7, 0.2, 0.1], [0.5, 0.25, 0.25]])
+    sparse = lookup("loss", "sparse_categorical_cross_entropy")(probabilities, MLArray(labels))
+    assert sparse.item() == pytest.approx(-(np.log(0.1) + np.log(0.5)) / 2)
+    logits = MLArray([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+    one_hot = lookup("loss", "cce")(logits.softmax(), MLArray([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]))
+    assert lookup("loss", "scce")(logits.softmax(), MLArray(labels)).item() == one_hot.item()
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([[3.0], [0.0]], "needs class labels 0 to 2 .* but got 3; number the classes from 0"),
+        ([[0.5], [0.0]], "needs class labels 0 to 2 .* but got 0.5"),
+        ([[-1.0], [0.0]], "but got -1"),
+    ],
+)
+def test_sparse_categorical_cross_entropy_refuses_what_is_not_a_label(labels, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        lookup("loss", "scce")(MLArray([[0.7, 0.2, 0.1], [0.5, 0.25, 0.25]]), MLArray(labels))
+
+
+def test_sparse_categorical_cross_entropy_sends_one_hot_rows_to_categorical() -> None:
+    with pytest.raises(ShapeError, match="for one-hot rows use categorical_cross_entropy"):
+        lookup("loss", "scce")(MLArray([[0.7, 0.2, 0.1]]), MLArray([[0.0, 0.0, 1.0]]))
 
 
 def test_sigmoid_then_bce_is_finite_for_extreme_logits() -> None:
