@@ -14,6 +14,7 @@ a model file gets, building nothing but registered components.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,13 @@ from ..rng import generator_in_use
 from ..validation import is_number
 from .building import DEFAULT_ACTIVATION, DEFAULT_HIDDEN, Task, build
 
-__all__ = ["SmolMLEstimator"]
+__all__ = ["COMPONENT_PARAMETERS", "SmolMLEstimator"]
 
 _SEED_LIMIT = 2**31 - 1
+
+COMPONENT_PARAMETERS = ("network", "activation", "output_activation", "loss", "weight_initializer", "optimizer")
+"""The parameters that take a component (or, ``network``, a table): each setting of one is a parameter of its own,
+``optimizer__momentum_coefficient``, as scikit-learn names the parameters of a pipeline's steps."""
 
 
 class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no type information
@@ -75,6 +80,51 @@ class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no 
         self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
+
+    # -- parameters -----------------------------------------------------------------------
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The parameters; with ``deep``, each setting of a component table too (``optimizer__learning_rate``)."""
+        params: dict[str, Any] = super().get_params(deep=deep)
+        if deep:
+            for name in COMPONENT_PARAMETERS:
+                table = params[name]
+                if isinstance(table, Mapping):
+                    params.update((f"{name}__{key}", value) for key, value in table.items() if key != "type")
+        return params
+
+    def set_params(self, **params: Any) -> SmolMLEstimator:
+        """Set parameters; ``optimizer__momentum_coefficient=0.5`` sets one setting of the optimizer, and so on.
+
+        A component given by name becomes a table holding that name and the
+        setting (``"sgd_momentum"`` becomes ``{"type": "sgd_momentum",
+        "momentum_coefficient": 0.5}``); ``network__layers`` sets the layers.
+        Whole parameters are set first, so a search may set a component and its
+        settings together.
+        """
+        settings = {key: value for key, value in params.items() if key.partition("__")[0] in COMPONENT_PARAMETERS}
+        settings = {key: value for key, value in settings.items() if "__" in key}
+        super().set_params(**{key: value for key, value in params.items() if key not in settings})
+        for key, value in settings.items():
+            name, _, setting = key.partition("__")
+            setattr(self, name, self._with_setting(name, setting, value))
+        return self
+
+    def _with_setting(self, name: str, setting: str, value: Any) -> dict[str, Any]:
+        """A new table: the component parameter ``name`` with ``setting`` set to ``value`` (the old one untouched)."""
+        current = getattr(self, name)
+        if isinstance(current, Mapping):
+            return {**current, setting: value}
+        if isinstance(current, str):
+            return {"type": current, setting: value}
+        if current is None and name == "network":
+            return {setting: value}
+        owner = type(self).__name__
+        chosen = "is left to the task" if current is None else f"is {type(current).__name__} {current!r}"
+        raise ConfigError(
+            f"{owner}.set_params({name}__{setting}=...): {name} {chosen}, so it has no settings to change; "
+            f"give {name} a registered name or a table first ({name}=..., then {name}__{setting}=...)"
+        )
 
     # -- what each estimator says about its targets -----------------------------------
 

@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_regression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from smolml_core import ConfigError, get_rng, name_of, register, scoped_registry
 from smolml_core.sklearn import SmolMLClassifier, SmolMLRegressor
@@ -187,3 +190,31 @@ def test_seeded_fits_in_threads_at_once_repeat_the_fits_made_one_by_one(iris) ->
         together = list(pool.map(lambda s: SmolMLClassifier(**{**QUICK, "random_state": s}).fit(X, y), seeds))
     for model, expected in zip(together, alone, strict=True):
         np.testing.assert_array_equal(model.predict_proba(X), expected)
+
+
+def test_a_component_setting_is_a_parameter_of_its_own(iris) -> None:
+    model = SmolMLClassifier(**QUICK)
+    model.set_params(optimizer__momentum_coefficient=0.5, optimizer="sgd_momentum")
+    assert model.optimizer == {"type": "sgd_momentum", "momentum_coefficient": 0.5}
+    assert model.get_params()["optimizer__momentum_coefficient"] == 0.5
+    assert "optimizer__momentum_coefficient" not in model.get_params(deep=False)
+    table = model.optimizer
+    model.set_params(optimizer__momentum_coefficient=0.8)
+    assert table["momentum_coefficient"] == 0.5  # a new table: the old value is not changed under its holders
+    model.fit(*iris)
+    assert model.network_.optimizer.momentum_coefficient == 0.8
+    model.set_params(network__layers=[{"type": "dense", "output_size": 4}, "dense"])
+    assert model.network == {"layers": [{"type": "dense", "output_size": 4}, "dense"]}
+    with pytest.raises(ConfigError, match=r"loss is left to the task.*loss=\.\.\., then loss__delta"):
+        model.set_params(loss__delta=2.0)
+    with pytest.raises(ValueError, match="Invalid parameter 'layers'"):
+        model.set_params(layers=[])
+
+
+def test_a_search_varies_one_setting_of_a_component(iris) -> None:
+    grid = {"smolmlclassifier__activation": ["leaky_relu"], "smolmlclassifier__activation__alpha": [0.01, 0.2]}
+    search = GridSearchCV(make_pipeline(StandardScaler(), SmolMLClassifier(**QUICK)), grid, cv=2).fit(*iris)
+    best = search.best_estimator_[-1]
+    assert best.activation["type"] == "leaky_relu"
+    assert best.activation["alpha"] in (0.01, 0.2)
+    assert best.network_.layers[0].activation_function.keywords == {"alpha": best.activation["alpha"]}
