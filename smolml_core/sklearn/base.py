@@ -41,8 +41,8 @@ COMPONENT_PARAMETERS = ("network", "activation", "output_activation", "loss", "w
 class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no type information
     """The parameters and machinery of both estimators; see ``SmolMLClassifier`` for each parameter."""
 
-    _multi_output = False
-    """Whether ``y`` may have several columns (regression) or must be one column of labels."""
+    _regression = False
+    """Whether ``y`` holds numbers (one column or several) rather than labels."""
 
     def __init__(
         self,
@@ -162,9 +162,8 @@ class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no 
         return self
 
     def _validate(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        return validate_data(
-            self, X, y, reset=reset, dtype=np.float64, multi_output=self._multi_output, y_numeric=self._multi_output
-        )
+        # multi_output: several targets per row, or a classifier's several labels per row (an indicator matrix)
+        return validate_data(self, X, y, reset=reset, dtype=np.float64, multi_output=True, y_numeric=self._regression)
 
     def _train(self, X: np.ndarray, targets: np.ndarray, epochs: int, *, validate: bool) -> None:
         validation = None
@@ -206,11 +205,20 @@ class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no 
 
     # -- predicting ---------------------------------------------------------------------
 
-    def _outputs(self, X: Any) -> np.ndarray:
-        """The network's outputs for ``X``, after checking it is fitted and ``X`` is what it was fitted on."""
+    def _outputs(self, X: Any, *, logits: bool = False) -> np.ndarray:
+        """The network's outputs for ``X``, after checking it is fitted and ``X`` is what it was fitted on.
+
+        ``logits``: what went into the output's final sigmoid or softmax, when it ends in one.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return self.network_.predict(X).numpy()
+        if not logits:
+            return self.network_.predict(X).numpy()
+        out = self.network_.forward(X)  # recorded, so the last operation's input can be read
+        for before in (out.made_by("sigmoid"), out.made_by("softmax", axis=-1)):
+            if before is not None:
+                return before.numpy()
+        return out.numpy()
 
     def __sklearn_is_fitted__(self) -> bool:
         return isinstance(getattr(self, "network_", None), NeuralNetwork)

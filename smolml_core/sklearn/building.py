@@ -22,7 +22,7 @@ from ..nn.stacking import check_widths
 from ..registry import get_registry, resolve
 from ..validation import is_whole_number
 
-__all__ = ["BINARY", "MULTICLASS", "REGRESSION", "Task", "build"]
+__all__ = ["BINARY", "MULTICLASS", "MULTILABEL", "REGRESSION", "Task", "build"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Task:
 
 MULTICLASS = Task("several classes", "softmax", "categorical_cross_entropy")
 BINARY = Task("two classes", "sigmoid", "binary_cross_entropy")
+MULTILABEL = Task("several labels per row", "sigmoid", "binary_cross_entropy")
 REGRESSION = Task("regression", "linear", "mse")
 
 DEFAULT_HIDDEN = (64,)

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
 
 from ..errors import ConfigError
 from .base import SmolMLEstimator
-from .building import BINARY, MULTICLASS, REGRESSION, Task
+from .building import BINARY, MULTICLASS, MULTILABEL, REGRESSION, Task
 
 __all__ = ["SmolMLClassifier", "SmolMLRegressor"]
 
@@ -21,7 +22,9 @@ class SmolMLClassifier(ClassifierMixin, SmolMLEstimator):  # type: ignore[misc]
     Labels may be numbers or strings, two classes or more. With two classes the
     network ends in one sigmoid output trained with binary cross-entropy; with
     more, in a softmax over one output per class trained with categorical
-    cross-entropy (``output_activation`` and ``loss`` change that).
+    cross-entropy (``output_activation`` and ``loss`` change that). A 0/1
+    matrix ``y`` gives several labels per row: one sigmoid output per label,
+    binary cross-entropy, and ``predict`` returns such a matrix.
 
     Parameters (every component one a registered name or a ``{"type": ...}`` table):
 
@@ -48,7 +51,13 @@ class SmolMLClassifier(ClassifierMixin, SmolMLEstimator):  # type: ignore[misc]
     """
 
     def _encode(self, y: np.ndarray, *, first: bool, classes: Any = None) -> tuple[np.ndarray, Task]:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # one label per row, given as a column: said, then used
         check_classification_targets(y)
+        if first:
+            self._multilabel = type_of_target(y) == "multilabel-indicator"
+        if self._multilabel or y.ndim == 2:
+            return self._encode_indicators(y, first), MULTILABEL
         owner = type(self).__name__
         if first:
             found = np.unique(y) if classes is None else np.unique(np.asarray(classes))
@@ -69,6 +78,22 @@ class SmolMLClassifier(ClassifierMixin, SmolMLEstimator):  # type: ignore[misc]
             return index.astype(np.float64).reshape(-1, 1), BINARY
         return np.eye(len(self.classes_))[index], MULTICLASS
 
+    def _encode_indicators(self, y: np.ndarray, first: bool) -> np.ndarray:
+        """A 0/1 matrix of several labels per row, as it is: one sigmoid output per label."""
+        owner = type(self).__name__
+        if y.ndim != 2 or type_of_target(y) != "multilabel-indicator" or not self._multilabel:
+            raise ConfigError(
+                f"{owner}: y is {type_of_target(y)}, but the network was fitted to "
+                f"{'several labels per row' if self._multilabel else 'one label per row'}"
+            )
+        if first:
+            self.classes_ = np.arange(y.shape[1])
+        elif y.shape[1] != len(self.classes_):
+            raise ConfigError(
+                f"{owner}: y has {y.shape[1]} labels per row, but the network was fitted to {len(self.classes_)}"
+            )
+        return y.astype(np.float64)
+
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> SmolMLClassifier:
         """Train one epoch on ``X``, ``y``; the first call needs ``classes``, every label there will ever be."""
         if not self.__sklearn_is_fitted__() and classes is None:
@@ -82,18 +107,32 @@ class SmolMLClassifier(ClassifierMixin, SmolMLEstimator):  # type: ignore[misc]
     def predict_proba(self, X: Any) -> np.ndarray:
         """One probability per class and row, columns in the order of ``classes_`` (two columns for two classes)."""
         out = self._outputs(X)
+        if self._multilabel:
+            return out
         if len(self.classes_) == 2 and out.shape[1] == 1:
             return np.hstack([1.0 - out, out])
         return out
 
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Each row's scores before the output's sigmoid or softmax: the logits.
+
+        A flat array for two classes (positive: ``classes_[1]``), else one
+        column per class or label. A network that ends in neither activation
+        gives its outputs.
+        """
+        scores = self._outputs(X, logits=True)
+        return scores.ravel() if len(self.classes_) == 2 and not self._multilabel else scores
+
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each row of ``X``, as one of ``classes_``."""
         probabilities = self.predict_proba(X)  # first: it says if the estimator is not fitted
+        if self._multilabel:
+            return (probabilities > 0.5).astype(np.int64)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = True
         return tags
 
 
@@ -107,7 +146,7 @@ class SmolMLRegressor(RegressorMixin, SmolMLEstimator):  # type: ignore[misc]
     without ``classes_``; ``n_outputs_`` is the number of targets.
     """
 
-    _multi_output = True
+    _regression = True
 
     def _encode(self, y: np.ndarray, *, first: bool, classes: Any = None) -> tuple[np.ndarray, Task]:
         columns = y.reshape(len(y), -1)

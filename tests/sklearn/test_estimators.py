@@ -218,3 +218,30 @@ def test_a_search_varies_one_setting_of_a_component(iris) -> None:
     assert best.activation["type"] == "leaky_relu"
     assert best.activation["alpha"] in (0.01, 0.2)
     assert best.network_.layers[0].activation_function.keywords == {"alpha": best.activation["alpha"]}
+
+
+def test_several_labels_per_row_get_one_sigmoid_output_each(iris) -> None:
+    X, y = iris
+    labels = np.column_stack([y == 0, y == 2, X[:, 0] > 0]).astype(int)
+    model = SmolMLClassifier(**{**QUICK, "epochs": 40}).fit(X, labels)
+    assert name_of("activation", model.network_.layers[-1].activation_function) == "sigmoid"
+    assert name_of("loss", model.network_.loss_function) == "binary_cross_entropy"
+    assert list(model.classes_) == [0, 1, 2]
+    assert model.predict(X).shape == model.predict_proba(X).shape == (150, 3)
+    assert set(np.unique(model.predict(X))) <= {0, 1}
+    assert model.score(X, labels) > 0.7  # every label of a row right
+    with pytest.raises(ConfigError, match="fitted to several labels per row"):
+        model.partial_fit(X, y)
+
+
+def test_decision_function_gives_the_logits_before_sigmoid_or_softmax(iris) -> None:
+    X, y = iris
+    three = SmolMLClassifier(**QUICK).fit(X, y)
+    logits = three.decision_function(X)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(expected / expected.sum(axis=1, keepdims=True), three.predict_proba(X), rtol=1e-12)
+    two = SmolMLClassifier(**QUICK).fit(X, y == 1)
+    z = two.decision_function(X)
+    assert z.shape == (150,)
+    np.testing.assert_allclose(1 / (1 + np.exp(-z)), two.predict_proba(X)[:, 1], rtol=1e-12)
+    np.testing.assert_array_equal(two.predict(X), two.classes_[(z > 0).astype(int)])
