@@ -31,3 +31,14 @@ def test_examples_run(path, monkeypatch, capsys) -> None:
         exec(code, namespace)
     if left:
         pytest.skip(f"ran {len(blocks) - len(left)} of {len(blocks)} examples; not installed here: {'; '.join(left)}")
+
+
+def test_an_example_may_name_the_modules_it_needs(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Page\n\n```python\nx = 1\n```\n\n"
+        "<!-- needs: dask, distributed (a cluster) -->\n```python\nimport dask\n```\n",
+        encoding="utf-8",
+    )
+    assert [line for line, _ in python_blocks(page)] == [3, 8]
+    assert needed_modules(page) == {8: ["dask", "distributed"]}
