@@ -135,15 +135,20 @@ class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no 
     # -- fitting ------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any) -> SmolMLEstimator:
-        """Build a new network for ``X`` and ``y`` and train it for ``epochs`` epochs (fewer with early stopping)."""
+        """Build a new network for ``X`` and ``y`` and train it for ``epochs`` epochs (fewer with early stopping).
+
+        A fit that fails leaves the estimator unfitted, never holding an earlier fit's network.
+        """
+        self.__dict__.pop("network_", None)
         X, y = self._validate(X, y, reset=True)
         targets, task = self._encode(y, first=True)
         self._random = _generator(self.random_state)
         self.loss_curve_: list[float] = []
         self.validation_loss_curve_: list[float] | None = [] if self.early_stopping else None
         with generator_in_use(self._random):
-            self.network_ = build(self, X.shape[1], targets.shape[1], task)
-            self._train(X, targets, self.epochs, validate=bool(self.early_stopping))
+            network = build(self, X.shape[1], targets.shape[1], task)
+            self._train(network, X, targets, self.epochs, validate=bool(self.early_stopping))
+        self.network_ = network
         return self
 
     def _partial_fit(self, X: Any, y: Any, classes: Any = None) -> SmolMLEstimator:
@@ -155,22 +160,24 @@ class SmolMLEstimator(BaseEstimator):  # type: ignore[misc]  # sklearn ships no 
             self._random = _generator(self.random_state)
             self.loss_curve_ = []
             self.validation_loss_curve_ = None
-            with generator_in_use(self._random):
-                self.network_ = build(self, X.shape[1], targets.shape[1], task)
         with generator_in_use(self._random):
-            self._train(X, targets, 1, validate=False)
+            network = build(self, X.shape[1], targets.shape[1], task) if first else self.network_
+            self._train(network, X, targets, 1, validate=False)
+        self.network_ = network
         return self
 
     def _validate(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         # multi_output: several targets per row, or a classifier's several labels per row (an indicator matrix)
         return validate_data(self, X, y, reset=reset, dtype=np.float64, multi_output=True, y_numeric=self._regression)
 
-    def _train(self, X: np.ndarray, targets: np.ndarray, epochs: int, *, validate: bool) -> None:
+    def _train(
+        self, network: NeuralNetwork, X: np.ndarray, targets: np.ndarray, epochs: int, *, validate: bool
+    ) -> None:
         validation = None
         if validate:
             X, targets, validation = self._hold_out(X, targets)
         early = None if validation is None else {"monitor": "val_loss", "patience": self.patience}
-        history = self.network_.train(
+        history = network.train(
             X,
             targets,
             epochs,

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_regression
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -245,3 +246,13 @@ def test_decision_function_gives_the_logits_before_sigmoid_or_softmax(iris) -> N
     assert z.shape == (150,)
     np.testing.assert_allclose(1 / (1 + np.exp(-z)), two.predict_proba(X)[:, 1], rtol=1e-12)
     np.testing.assert_array_equal(two.predict(X), two.classes_[(z > 0).astype(int)])
+
+
+def test_a_fit_that_fails_leaves_no_earlier_network_behind(iris) -> None:
+    X, y = iris
+    model = SmolMLClassifier(**QUICK).fit(X, y)
+    model.set_params(activation="rleu")
+    with pytest.raises(ConfigError, match="rleu"):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
