@@ -155,8 +155,8 @@ class SmolMLRegressor(RegressorMixin, SmolMLEstimator):  # type: ignore[misc]
             self._flat = y.ndim == 1
         elif columns.shape[1] != self.n_outputs_:
             raise ConfigError(
-                f"{type(self).__name__}.partial_fit: y has {columns.shape[1]} targets per row, but the network "
-                f"was fitted to {self.n_outputs_}"
+                f"{type(self).__name__}.partial_fit: y has {columns.shape[1]} target"
+                f"{'' if columns.shape[1] == 1 else 's'} per row, but the network was fitted to {self.n_outputs_}"
             )
         return columns.astype(np.float64), REGRESSION
 

@@ -256,3 +256,22 @@ def test_a_fit_that_fails_leaves_no_earlier_network_behind(iris) -> None:
         model.fit(X, y)
     with pytest.raises(NotFittedError):
         model.predict(X)
+
+
+def test_verbose_prints_each_epoch_and_quiet_prints_nothing(iris, capsys) -> None:
+    X, y = iris
+    SmolMLClassifier(**{**QUICK, "epochs": 2}).fit(X, y)
+    assert capsys.readouterr().out == ""
+    SmolMLClassifier(**{**QUICK, "epochs": 2}, verbose=True).fit(X, y)
+    printed = capsys.readouterr().out
+    assert "Epoch 1/2, Loss:" in printed and "Epoch 2/2, Loss:" in printed
+
+
+def test_a_regressor_trains_on_in_batches_with_as_many_targets() -> None:
+    X, y = make_regression(n_samples=60, n_features=3, n_targets=2, random_state=0)
+    model = SmolMLRegressor(**QUICK)
+    for start in range(0, 60, 20):
+        model.partial_fit(X[start : start + 20], y[start : start + 20] / y.std())
+    assert model.n_iter_ == 3 and model.predict(X).shape == (60, 2)
+    with pytest.raises(ConfigError, match="y has 1 target per row, but the network was fitted to 2"):
+        model.partial_fit(X, y[:, 0])
