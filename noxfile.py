@@ -5,7 +5,8 @@ marked slow), crosscheck (against PyTorch), bench (speed and memory figures), mu
 many small wrong versions of the numerical core the tests catch; slow), extras (the
 smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
 vision (the smolml-vision plugin installed the same way, its example trained, its tests and
-its crosscheck against PyTorch run), readme (the README's first command in a fresh environment).
+its crosscheck against PyTorch run), readme (the README's first command in a fresh environment),
+distributed (a grid search over SmolML estimators on a local Dask cluster).
 """
 
 from __future__ import annotations
@@ -186,3 +187,19 @@ def vision(session: nox.Session) -> None:
         "plugins/smolml-vision/tests",
     )
     session.run("smolml", "components", "primitive")
+
+
+@nox.session
+def distributed(session: nox.Session) -> None:
+    """A grid search over SmolML estimators on a Dask cluster, through joblib's Dask backend.
+
+    Installs SmolML with its scikit-learn extra and ``dask[distributed]`` (a dependency of this
+    session only), then runs tests/distributed/search_on_dask.py: a ``LocalCluster`` of two worker
+    processes searches two hidden-layer settings by two learning rates on the digits, in a
+    pipeline with a StandardScaler; it prints the best estimator's held-out accuracy and fails
+    below 95%. Then the examples of docs/ecosystem.md run, the Dask one included. Arguments after
+    ``--`` go to the script: ``nox -s distributed -- tcp://scheduler:8786`` searches on that cluster.
+    """
+    session.install("-e", ".[sklearn,test]", "dask[distributed]")
+    session.run("python", "tests/distributed/search_on_dask.py", *session.posargs)
+    session.run("pytest", "-p", "no:cacheprovider", "-rs", "tests/test_docs.py", "-k", "ecosystem")

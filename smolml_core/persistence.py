@@ -30,6 +30,7 @@ the checks).
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -53,7 +54,7 @@ from .registry import USER_PLUGIN, Component, components_used, get_registry, wit
 from .rng import get_rng
 from .wording import quote
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_network", "save_network"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_network", "network_from_bytes", "network_to_bytes", "save_network"]
 
 FORMAT = "smolml.network"
 FORMAT_VERSION = 1
@@ -91,7 +92,28 @@ def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
     Only a regular file (or a new one) can be written; a device, a FIFO or a folder is a ``ModelFileError``.
     """
     check_save_path(path)
-    config = network.to_config()  # refuses unregistered components before any file is touched
+    arrays = _contents(network)  # refuses unregistered components before any file is touched
+    try:
+        # numpy's stubs type every keyword of savez like allow_pickle (bool), hence the ignore
+        return write_atomically(path, lambda file: np.savez(file, **arrays))  # type: ignore[arg-type]
+    except SpecialFileError as exc:  # made special between the check and the write
+        raise save_refused(path, special_file_kind(path) or "not a regular file") from exc
+
+
+def network_to_bytes(network: NeuralNetwork) -> bytes:
+    """The bytes ``save_network`` would write for ``network``: the same format, kept in memory.
+
+    ``network_from_bytes`` reads them back. This is how a network travels inside
+    another object's pickle (a scikit-learn estimator's) as numbers and JSON only.
+    """
+    buffer = io.BytesIO()
+    np.savez(buffer, **_contents(network))  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def _contents(network: NeuralNetwork) -> dict[str, np.ndarray]:
+    """Every array a model file holds, by member name, the description (``meta``) among them."""
+    config = network.to_config()
     arrays: dict[str, np.ndarray] = {}
     layer_arrays: dict[str, dict[str, Any]] = {}
     for i, layer in enumerate(network.layers):
@@ -126,11 +148,7 @@ def save_network(network: NeuralNetwork, path: str | os.PathLike[str]) -> Path:
         "rng": get_rng().bit_generator.state,
     }
     arrays[_META] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    try:
-        # numpy's stubs type every keyword of savez like allow_pickle (bool), hence the ignore
-        return write_atomically(path, lambda file: np.savez(file, **arrays))  # type: ignore[arg-type]
-    except SpecialFileError as exc:  # made special between the check and the write
-        raise save_refused(path, special_file_kind(path) or "not a regular file") from exc
+    return arrays
 
 
 def _describe(array: np.ndarray) -> dict[str, Any]:
@@ -165,15 +183,37 @@ def load_network(path: str | os.PathLike[str]) -> NeuralNetwork:
     return _load(path, NeuralNetwork)
 
 
+def network_from_bytes(data: bytes, where: str = "the network's bytes") -> NeuralNetwork:
+    """The network ``network_to_bytes`` gave ``data`` for, read with every check a model file gets.
+
+    As with a file, nothing in ``data`` is run: it is parsed as numbers and
+    JSON, and only registered components are built. Unlike ``load_network``,
+    the random generator is left as it was. ``where`` names the data in errors.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ModelFileError(f"{where} must be bytes, got {type(data).__name__}")
+    rng = get_rng().bit_generator
+    state = rng.state
+    try:
+        with _archive_of(io.BytesIO(bytes(data)), len(data), where) as archive:
+            return _build_from(archive, where, NeuralNetwork)
+    finally:
+        rng.state = state
+
+
 def _load(path: str | os.PathLike[str], network_class: type[NeuralNetwork]) -> NeuralNetwork:
     """``load_network``, building the network as ``network_class`` (what ``MyNetwork.load`` asks for)."""
     where = f"{os.fspath(path)!r}"
     with _open_archive(path, where) as archive:
-        meta = _read_meta(archive, where)
-        try:
-            return _rebuild(meta, archive, network_class)
-        except ModelFileError as exc:
-            raise ModelFileError(f"{where}: {exc}") from exc.__cause__
+        return _build_from(archive, where, network_class)
+
+
+def _build_from(archive: _Archive, where: str, network_class: type[NeuralNetwork]) -> NeuralNetwork:
+    meta = _read_meta(archive, where)
+    try:
+        return _rebuild(meta, archive, network_class)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{where}: {exc}") from exc.__cause__
 
 
 @contextmanager
@@ -188,19 +228,25 @@ def _open_archive(path: str | os.PathLike[str], where: str) -> Iterator[_Archive
         raise ModelFileError(f"{where}: no such file") from None
     except OSError as exc:
         raise ModelFileError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
-    with file:
-        try:
-            if file.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:  # else numpy would guess other formats, talk of pickles
-                raise ModelFileError(f"{where} is not a SmolML network file (it is not a .npz archive)")
-            archive = _Archive(file, where)
-        except ModelFileError:
-            raise
-        # Whatever zipfile raises on these bytes (BadZipFile, struct or zlib errors), it means the
-        # same thing to the user: a damaged file.
-        except Exception as exc:
-            raise _damaged(where, _reason(exc)) from exc
-        with archive.zip:
-            yield archive
+    with file, _archive_of(file, os.fstat(file.fileno()).st_size, where) as archive:
+        yield archive
+
+
+@contextmanager
+def _archive_of(file: BinaryIO, file_size: int, where: str) -> Iterator[_Archive]:
+    """The archive in ``file`` (open, at its start, ``file_size`` bytes long), its table of contents checked."""
+    try:
+        if file.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:  # else numpy would guess other formats, talk of pickles
+            raise ModelFileError(f"{where} is not a SmolML network file (it is not a .npz archive)")
+        archive = _Archive(file, file_size, where)
+    except ModelFileError:
+        raise
+    # Whatever zipfile raises on these bytes (BadZipFile, struct or zlib errors), it means the
+    # same thing to the user: a damaged file.
+    except Exception as exc:
+        raise _damaged(where, _reason(exc)) from exc
+    with archive.zip:
+        yield archive
 
 
 def _damaged(where: str, reason: str) -> ModelFileError:
@@ -223,9 +269,8 @@ class _Archive:
     size is ever trusted to allocate memory.
     """
 
-    def __init__(self, file: BinaryIO, where: str) -> None:
+    def __init__(self, file: BinaryIO, file_size: int, where: str) -> None:
         self.where = where
-        file_size = os.fstat(file.fileno()).st_size
         _check_table_size(file, where)
         self.zip = zipfile.ZipFile(file)
         infos = self.zip.infolist()
