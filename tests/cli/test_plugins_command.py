@@ -411,6 +411,7 @@ def test_no_plugin_at_all(capsys) -> None:
         status, out, _ = run(capsys, "plugins", "--check")
     assert status == 0
     assert out.startswith("No plugins found: no installed distribution declares an entry point in the group 'smolml'")
+    assert "reinstall it: pip install . in a SmolML checkout, or pip install smolml from a package index" in out
     assert out.rstrip().endswith("0 plugins: 0 loaded, 0 failed, 0 disabled; no problems.")
 
 
