@@ -1,4 +1,4 @@
-"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds extras, vision and build.
+"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds extras, vision, build and docs.
 
 Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
 marked slow), crosscheck (against PyTorch), bench (speed and memory figures), mutation (how
@@ -6,7 +6,8 @@ many small wrong versions of the numerical core the tests catch; slow), extras (
 smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
 vision (the smolml-vision plugin installed the same way, its example trained, its tests and
 its crosscheck against PyTorch run), readme (the README's first command in a fresh environment),
-build (the sdist and wheel built, checked and installed in a new environment beside a plugin).
+build (the sdist and wheel built, checked and installed in a new environment beside a plugin),
+docs (the documentation site, built with --strict).
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 TORCH = "torch==2.13.0"
 MICROGRAD = "micrograd==0.1.0"  # the reference scalar engine, for nodes per second
+# The documentation site: MkDocs with Material, mkdocstrings for the API reference, latex2mathml for the formulas.
+DOCS = [
+    "mkdocs==1.6.1",
+    "mkdocs-material==9.8.2",
+    "mkdocstrings[python]==1.0.8",
+    "mkdocstrings-python==2.0.11",
+    "latex2mathml==3.81.1",
+    RUFF,  # mkdocstrings formats long signatures with it
+]
 
 
 @nox.session
@@ -92,6 +102,20 @@ def readme(session: nox.Session) -> None:
     """Install as the README says, in a fresh environment, and train the example network."""
     session.install(".[datasets]")
     session.run("smolml", "train", "examples/moons.toml")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built into ``site/`` with ``mkdocs build --strict``.
+
+    Strict: a broken link or anchor, a page left out of the navigation, or an API name
+    mkdocstrings cannot find fails the build. ``mkdocs.yml`` sets it up and ``mkdocs_hooks.py``
+    adds the generated API reference, the copies of repository files the pages link to, and
+    the formulas as MathML. Arguments after ``--`` go to ``mkdocs build``
+    (``-- --site-dir /tmp/site``). See docs/installing.md.
+    """
+    session.install("-e", ".", *DOCS)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(reuse_venv=False)
