@@ -10,6 +10,7 @@ They keep the Markdown in ``docs/`` plain, so that it reads the same on GitHub a
   modules a plugin may import. mkdocstrings renders each from its docstring.
 - TeX between dollars (``$x^2$``, GitHub's notation, marked by ``pymdownx.arithmatex``) is
   turned into MathML, which browsers draw with no script and nothing fetched.
+- A pipe in code in a table cell is written ``\\|`` for GitHub; the site shows it as ``|``.
 - The docstrings are reStructuredText-flavoured (``code``, ``Example::`` blocks, ``:param:``
   fields); ``RestDocstrings``, a griffe extension named in ``mkdocs.yml``, turns those three
   into the Markdown mkdocstrings reads, and moves the fields last, where its parser expects them.
@@ -32,6 +33,8 @@ REPOSITORY = "repository"  # where the site keeps its copies of files outside do
 _LINK = re.compile(r"(\]\()(\.\./[^)\s#]+)")
 _INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 _BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.DOTALL)
+_TABLE_ROW = re.compile(r"^\|.*\|[ \t]*$", re.MULTILINE)
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
 def _outside_target(page_uri: str, target: str, docs: Path, root: Path) -> Path | None:
@@ -57,7 +60,7 @@ def on_files(files: Files, config: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    """Point each link to a repository file outside ``docs/`` at the site's copy of it."""
+    """Point each link to a repository file outside ``docs/`` at the site's copy of it; unescape pipes in table code."""
     docs, root = Path(config["docs_dir"]), Path(config["config_file_path"]).parent
     page_dir = posixpath.dirname(page.file.src_uri)
 
@@ -68,7 +71,9 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         copy = f"{REPOSITORY}/{path.relative_to(root.resolve()).as_posix()}"
         return match.group(1) + posixpath.relpath(copy, page_dir or ".")
 
-    return _LINK.sub(rewrite, markdown)
+    markdown = _LINK.sub(rewrite, markdown)
+    # GitHub needs `a \| b` for a pipe in code in a table cell; Python-Markdown needs none and would show the \.
+    return _TABLE_ROW.sub(lambda row: _CODE_SPAN.sub(lambda c: c.group(0).replace("\\|", "|"), row.group(0)), markdown)
 
 
 def on_page_content(content: str, page: Any, config: Any, files: Files) -> str:
