@@ -1,4 +1,4 @@
-"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds ``extras``, ``vision`` and ``readme``.
+"""Development tasks: ``nox -s tests lint`` is the README's test command; CI adds extras, vision, build and docs.
 
 Sessions: tests (default suite), lint (ruff), typecheck (mypy), slow (checks
 marked slow), crosscheck (against PyTorch), bench (speed and memory figures), mutation (how
@@ -6,7 +6,9 @@ many small wrong versions of the numerical core the tests catch; slow), extras (
 smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
 vision (the smolml-vision plugin installed the same way, its example trained, its tests and
 its crosscheck against PyTorch run), readme (the README's first command in a fresh environment),
-distributed (a grid search over SmolML estimators on a local Dask cluster).
+distributed (a grid search over SmolML estimators on a local Dask cluster),
+build (the sdist and wheel built, checked and installed in a new environment beside a plugin),
+docs (the documentation site, built with --strict).
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 TORCH = "torch==2.13.0"
 MICROGRAD = "micrograd==0.1.0"  # the reference scalar engine, for nodes per second
+# The documentation site: MkDocs with Material, mkdocstrings for the API reference, latex2mathml for the formulas.
+DOCS = [
+    "mkdocs==1.6.1",
+    "mkdocs-material==9.8.2",
+    "mkdocstrings[python]==1.0.8",
+    "mkdocstrings-python==2.0.11",
+    "latex2mathml==3.81.1",
+    RUFF,  # mkdocstrings formats long signatures with it
+]
 
 
 @nox.session
@@ -92,6 +103,60 @@ def readme(session: nox.Session) -> None:
     """Install as the README says, in a fresh environment, and train the example network."""
     session.install(".[datasets]")
     session.run("smolml", "train", "examples/moons.toml")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built into ``site/`` with ``mkdocs build --strict``.
+
+    Strict: a broken link or anchor, a page left out of the navigation, or an API name
+    mkdocstrings cannot find fails the build. ``mkdocs.yml`` sets it up and ``mkdocs_hooks.py``
+    adds the generated API reference, the copies of repository files the pages link to, and
+    the formulas as MathML. Arguments after ``--`` go to ``mkdocs build``
+    (``-- --site-dir /tmp/site``). See docs/installing.md.
+    """
+    session.install("-e", ".", *DOCS)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session(reuse_venv=False)
+def build(session: nox.Session) -> None:
+    """The release files: the sdist and wheel built, their metadata checked, the wheel used as a user would.
+
+    ``python -m build`` makes the sdist and then the wheel from the sdist (so a file missing from
+    the sdist breaks the wheel), and ``twine check --strict`` checks what an index would show.
+    Then a new virtual environment, made with the plain ``venv`` module, gets the wheel with its
+    ``datasets`` extra, ``pip install "smolml[plot]"`` adds an extra the way the error hints say,
+    and everything runs from a folder outside the checkout, so nothing is imported from the source
+    tree: ``import smolml``, ``smolml train`` on the moons example, and the smolml-extras plugin
+    (which depends on ``smolml>=0.1``) installed beside the wheel and used by name. The files are
+    left in ``dist/``. See docs/installing.md.
+    """
+    import shutil
+    from pathlib import Path
+
+    root = Path.cwd()
+    for folder in ("build", "dist", "plugins/smolml-extras/build"):
+        shutil.rmtree(folder, ignore_errors=True)
+    session.install("build", "twine")
+    session.run("python", "-m", "build", "--outdir", "dist", ".")
+    files = sorted(str(path) for path in Path("dist").iterdir())
+    session.run("twine", "check", "--strict", *files)
+    (wheel,) = (name for name in files if name.endswith(".whl"))
+
+    env = Path(session.create_tmp()).resolve() / "user-env"
+    shutil.rmtree(env, ignore_errors=True)
+    session.run("python", "-m", "venv", str(env))
+    pip, smolml = str(env / "bin" / "pip"), str(env / "bin" / "smolml")
+    with session.chdir(session.create_tmp()):
+        session.run(pip, "install", f"{root / wheel}[datasets]", external=True)
+        session.run(pip, "install", "smolml[plot]", external=True)  # the hints' words, with SmolML installed
+        session.run(str(env / "bin" / "python"), str(root / "tests" / "check_wheel.py"), external=True)
+        session.run(smolml, "train", str(root / "examples" / "moons.toml"), "--save", "moons.npz", external=True)
+        session.run(pip, "install", str(root / "plugins" / "smolml-extras"), external=True)
+        example = root / "plugins" / "smolml-extras" / "examples" / "moons_extras.toml"
+        session.run(smolml, "train", str(example), "--save", "moons_extras.npz", external=True)
+        session.run(smolml, "plugins", "--check", external=True)
 
 
 @nox.session(reuse_venv=False)

@@ -52,7 +52,7 @@ from .nn.saving import check_save_path, declare_file_format, save_refused
 from .nn.walk import layer_prefix, named_parameters, named_state
 from .registry import USER_PLUGIN, Component, components_used, get_registry, with_recorded_names
 from .rng import get_rng
-from .wording import quote
+from .wording import UPGRADE_SMOLML, quote
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_network", "network_from_bytes", "network_to_bytes", "save_network"]
 
@@ -437,7 +437,7 @@ def _read_meta(archive: _Archive, where: str) -> dict[str, Any]:
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{where} was written by a newer SmolML ({meta.get('smolml_version', 'unknown version')}, file format "
-            f"{version}); this SmolML reads format {FORMAT_VERSION} and older. Upgrade: pip install --upgrade smolml"
+            f"{version}); this SmolML reads format {FORMAT_VERSION} and older. Upgrade SmolML: {UPGRADE_SMOLML}"
         )
     return meta
 
@@ -524,7 +524,7 @@ def _missing_component(kind: str, name: str, plugin: str, distribution: Any, ver
         return (
             f"it uses the {kind} {name!r} from plugin {plugin!r} (distribution {distribution}"
             f"{' ' + version if isinstance(version, str) else ''}), which is not installed here; "
-            f"install it: pip install {pinned}"
+            f"install it: pip install {pinned} from a package index, or pip install the folder of its source"
         )
     return f"it uses the {kind} {name!r} from plugin {plugin!r}, which is not installed or not loaded here"
 

@@ -7,13 +7,31 @@ import reprlib
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["did_you_mean", "a_or_an", "quote", "shorten", "QUOTE_LIMIT", "PATH_LIMIT"]
+__all__ = [
+    "did_you_mean",
+    "a_or_an",
+    "quote",
+    "shorten",
+    "QUOTE_LIMIT",
+    "PATH_LIMIT",
+    "INSTALL_SMOLML",
+    "UPGRADE_SMOLML",
+]
 
 QUOTE_LIMIT = 80
 """About the most characters a message spends on one piece of user input (a value, a name, a cell)."""
 
 PATH_LIMIT = 240
 """The same for a file's path, which a user needs to see more of."""
+
+# SmolML is installed from a checkout until it is on a package index; a hint gives both ways (docs/installing.md).
+INSTALL_SMOLML = "pip install . in a SmolML checkout, or pip install smolml from a package index"
+"""How to (re)install SmolML itself, as a message says it."""
+
+UPGRADE_SMOLML = (
+    "in a SmolML checkout, git pull and pip install . again; from a package index, pip install --upgrade smolml"
+)
+"""How to upgrade SmolML itself, as a message says it."""
 
 
 def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..registry import KINDS, USER_PLUGIN, PluginInfo, PluginProblem, Registry, get_registry
 from ..registry.plugins import describe_plugin
+from ..wording import INSTALL_SMOLML
 from .errors import FAILED, INTERRUPTED, CommandError
 from .loading import escaped, plugin_warnings
 
@@ -120,7 +121,8 @@ def format_report(report: dict[str, Any], *, tracebacks: bool = False) -> str:
     if not report["plugins"]:
         blocks.append(
             "No plugins found: no installed distribution declares an entry point in the group 'smolml', "
-            "so no component can be found by name (the standard ones come with smolml itself: pip install smolml)."
+            "so no component can be found by name (the standard ones come with SmolML itself; "
+            f"reinstall it: {INSTALL_SMOLML})."
         )
     if report["other_problems"]:
         lines = ["Problems not tied to an installed plugin:"]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from ..wording import did_you_mean, shorten
+from ..wording import INSTALL_SMOLML, did_you_mean, shorten
 from .hookspecs import HOOKS, plugin_manager
 from .plugins import DISABLED, FAILED, LOADED, PluginInfo, PluginProblem, describe_plugin
 from .selection import DISABLE_VARIABLE, Selection
@@ -195,7 +195,9 @@ def _import(ep: Any, dist_name: str | None) -> Any:
     except BaseException as exc:
         disable = f"meanwhile {DISABLE_VARIABLE}={ep.name} leaves it out"
         package = dist_name or "the package that declares it"
-        if dist_name:
+        if dist_name == "smolml":  # the standard plugin comes with SmolML, which may not come from an index
+            hint = f"Reinstall SmolML ({INSTALL_SMOLML}); {disable}"
+        elif dist_name:
             hint = (
                 f"Fix or reinstall {package} (pip install --force-reinstall {package}), "
                 f"or uninstall it (pip uninstall {package}); {disable}"

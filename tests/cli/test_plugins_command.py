@@ -406,11 +406,24 @@ def test_predictions_on_stdout_stay_clean_while_a_plugin_prints(capsys, tmp_path
     assert "chatty plugin says hello" in err
 
 
+def test_a_broken_standard_plugin_says_how_to_reinstall_smolml_itself(capsys) -> None:
+    broken_std = FakeEntryPoint(
+        "std", ImportError("No module named 'numpy.fft'"), FakeDistribution("smolml", "0.1.0"), "smolml_std.plugin"
+    )
+    with installed(broken_std):
+        status, out, _ = run(capsys, "plugins")
+    assert status == 0
+    hint = "Reinstall SmolML (pip install . in a SmolML checkout, or pip install smolml from a package index)"
+    assert f"  what to do    {hint}; meanwhile SMOLML_DISABLE_PLUGINS=std leaves it out" in out
+    assert "--force-reinstall" not in out
+
+
 def test_no_plugin_at_all(capsys) -> None:
     with installed():
         status, out, _ = run(capsys, "plugins", "--check")
     assert status == 0
     assert out.startswith("No plugins found: no installed distribution declares an entry point in the group 'smolml'")
+    assert "reinstall it: pip install . in a SmolML checkout, or pip install smolml from a package index" in out
     assert out.rstrip().endswith("0 plugins: 0 loaded, 0 failed, 0 disabled; no problems.")
 
 

@@ -544,7 +544,11 @@ META_EDITS: dict[str, tuple[Callable[..., None], str | None]] = {
     "format_version 1.0": (set_at(("format_version",), 1.0), "got 1.0"),
     "format_version true": (set_at(("format_version",), True), "got True"),
     "format_version -1": (set_at(("format_version",), -1), "got -1"),
-    "format_version 999": (set_at(("format_version",), 999), "Upgrade: pip install --upgrade smolml"),
+    "format_version 999": (
+        set_at(("format_version",), 999),
+        "Upgrade SmolML: in a SmolML checkout, git pull and pip install . again; "
+        "from a package index, pip install --upgrade smolml",
+    ),
     "format_version next": (set_at(("format_version",), FORMAT_VERSION + 1), "newer SmolML"),
     "unknown layer type": (
         set_at(("config", "layers", 0, "type"), "denze"),
@@ -645,7 +649,7 @@ META_EDITS: dict[str, tuple[Callable[..., None], str | None]] = {
     "a plugin component not installed": (
         set_at(("plugins", 0, "components"), [["layer", "conv2d"]]),
         "it uses the layer 'conv2d' from plugin 'std' (distribution smolml 0.1.0), which is not installed here; "
-        "install it: pip install smolml==0.1.0",
+        "install it: pip install smolml==0.1.0 from a package index, or pip install the folder of its source",
     ),
     "a plugin component of an unknown kind": (
         set_at(("plugins", 0, "components"), [["widget", "x"]]),

@@ -35,6 +35,7 @@ from smolml_core import (
 from smolml_core.nn.data_checks import takes_labels
 from smolml_core.persistence import FORMAT_VERSION
 from smolml_core.registry import Component, Registry
+from smolml_core.wording import UPGRADE_SMOLML
 from smolml_std.layers import DenseLayer
 
 from ..registry.fakes import FakeDistribution, FakeEntryPoint, plugin_module
@@ -415,4 +416,5 @@ def test_newer_format_version_says_to_upgrade(version: int, tmp_path) -> None:
     message = str(error.value)
     assert f"was written by a newer SmolML (9.9.9, file format {version})" in message
     assert f"this SmolML reads format {FORMAT_VERSION} and older" in message
-    assert "Upgrade: pip install --upgrade smolml" in message
+    assert f"Upgrade SmolML: {UPGRADE_SMOLML}" in message
+    assert "git pull and pip install . again" in message and "pip install --upgrade smolml" in message
