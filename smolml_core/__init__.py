@@ -33,6 +33,7 @@ from .errors import (
     ComponentError,
     ConfigError,
     DuplicateComponentError,
+    ExportError,
     GraphError,
     InputMismatch,
     ModelFileError,
@@ -156,6 +157,7 @@ __all__ = [
     "GraphError",
     "ModelFileError",
     "ComponentError",
+    "ExportError",
     "NumericalError",
     "TrainingError",
 ]

@@ -57,9 +57,13 @@ class Operation:
     every vjp, never differentiated.
     """
 
-    def __init__(self, prim: Primitive, doc: str | None = None) -> None:
+    def __init__(
+        self, prim: Primitive, doc: str | None = None, mappings: dict[str, Callable[..., Any]] | None = None
+    ) -> None:
         self.primitive = prim
         """The ``Primitive`` record: name, forward, one rule per positional argument, scalar formula."""
+        self.mappings: dict[str, Callable[..., Any]] = dict(mappings or {})
+        """How to write the operation for other runtimes, by format (``"onnx"``, ``"torch"``): see ``primitive``."""
         # help(), inspect.signature and the source are the forward's; the name is the operation's
         self.__doc__ = doc
         self.__wrapped__ = prim.forward
@@ -98,6 +102,8 @@ def primitive(
     forward: Callable[..., Any],
     *vjps: Rule,
     scalar_forward: Callable[..., Any] | _NoScalar | None = None,
+    onnx: Callable[..., Any] | None = None,
+    torch: Callable[..., Any] | None = None,
 ) -> Operation:
     """A new differentiable operation: ``forward``, then one vector-Jacobian product per positional argument.
 
@@ -112,6 +118,13 @@ def primitive(
     ``scalar_forward``: None to run ``forward`` itself on object arrays of
     ``Value`` (the scalar engine), a callable to run instead there, or
     ``NO_SCALAR`` to refuse the scalar engine by name.
+
+    ``onnx`` and ``torch`` say how a network using the operation is exported
+    (``network.to_onnx``, ``network.to_torch``): ``onnx(graph, *args,
+    **kwargs)`` adds ONNX nodes to ``graph`` (a ``smolml_core.export.OnnxGraph``)
+    and returns the name of the result; ``torch(*args, **kwargs)`` computes it
+    with torch functions on tensors. An operation without one cannot be
+    exported to that format, and the error names it and its plugin.
 
     The operation's docstring is ``forward``'s. Register it to give it a
     provider: ``register("primitive", name, op)``, or from a plugin's
@@ -130,7 +143,13 @@ def primitive(
     if refusal is None and scalar_forward is not None and not callable(scalar_forward):
         raise TypeError(f"the scalar_forward of primitive {name!r} must be a function, NO_SCALAR or None")
     formula = refusal or scalar_forward
-    operation = Operation(Primitive(name, forward, tuple(vjps), formula), forward.__doc__)  # type: ignore[arg-type]
+    given = {"onnx": onnx, "torch": torch}
+    for target, mapping in given.items():
+        if mapping is not None and not callable(mapping):
+            raise TypeError(f"the {target} mapping of primitive {name!r} must be a function, not {mapping!r}")
+    mappings = {target: mapping for target, mapping in given.items() if mapping is not None}
+    prim = Primitive(name, forward, tuple(vjps), formula)  # type: ignore[arg-type]
+    operation = Operation(prim, forward.__doc__, mappings)
     if refusal is not None:
         refusal.operation = operation
     return operation

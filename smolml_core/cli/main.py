@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ..registry import KINDS
 from .errors import BROKEN_PIPE, INTERRUPTED, CommandError, as_command_error
@@ -73,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", "-o", metavar="OUT.csv", help="write here instead of to standard output")
     predict.add_argument("--target", metavar="COLUMN", help="a column of CSV to leave out (the answers, if present)")
 
+    _add_export(commands)
+
     plugins = commands.add_parser(
         "plugins",
         help="list the installed plugins, what each provides, and what went wrong",
@@ -98,6 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     components.add_argument("words", nargs="*", metavar="ARGUMENT", help="[KIND] [PATTERN], or show KIND NAME")
     components.add_argument("--json", action="store_true", help="print a JSON document instead (see docs/cli.md)")
     return parser
+
+
+def _add_export(commands: Any) -> None:
+    """The ``export`` command's arguments."""
+    export = commands.add_parser(
+        "export",
+        help="write a saved model for another runtime (ONNX)",
+        description="Write MODEL as an ONNX model that ONNX Runtime runs with the same predictions: input 'input' "
+        "(any number of rows, the features as the network takes them), output 'output', in the precision the "
+        "model was trained in. Needs the onnx package (pip install 'smolml[export]').",
+    )
+    export.add_argument("model", metavar="MODEL", help="a model saved by smolml train or network.save()")
+    export.add_argument("--format", choices=["onnx"], default="onnx", help="the format to write (default: onnx)")
+    export.add_argument("--output", "-o", metavar="OUT.onnx", help="where to write (default: MODEL with .onnx)")
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -157,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
         from .train import run_train
 
         return run_train(args)
+    if args.command == "export":
+        from .export import run_export
+
+        return run_export(args)
     if args.command == "evaluate":
         from .evaluate import run_evaluate
 

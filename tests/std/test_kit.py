@@ -20,20 +20,21 @@ _STANDARD = Registry([EntryPoint(name="std", value="smolml_std.plugin", group="s
 with use_registry(_STANDARD):
     STANDARD = plugin_components("std")
 
+# "export" applies to operations only (a component made of them exports through theirs).
 NOT_APPLICABLE = {
-    "activation": {"shape_errors"},
-    "loss": set(),
-    "layer": set(),
-    "optimizer": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "initializer": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "metric": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "schedule": {"gradients[array]", "gradients[scalar]", "shape_errors"},
-    "callback": {"gradients[array]", "gradients[scalar]", "determinism", "shape_errors"},
+    "activation": {"shape_errors", "export"},
+    "loss": {"export"},
+    "layer": {"export"},
+    "optimizer": {"gradients[array]", "gradients[scalar]", "shape_errors", "export"},
+    "initializer": {"gradients[array]", "gradients[scalar]", "shape_errors", "export"},
+    "metric": {"gradients[array]", "gradients[scalar]", "shape_errors", "export"},
+    "schedule": {"gradients[array]", "gradients[scalar]", "shape_errors", "export"},
+    "callback": {"gradients[array]", "gradients[scalar]", "determinism", "shape_errors", "export"},
 }
 
 # Components whose skips differ from their kind's: flatten takes input of any width, so no width is wrong.
 NOT_APPLICABLE_BY_NAME = {
-    ("layer", "flatten"): {"shape_errors"},
+    ("layer", "flatten"): {"shape_errors", "export"},
 }
 
 
