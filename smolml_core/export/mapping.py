@@ -36,7 +36,8 @@ def mappings(ops: Sequence[Op], target: str) -> list[Callable[..., Any]]:
     found: list[Callable[..., Any]] = []
     missing: dict[str, str] = {}
     for op in ops:
-        mapping = _mapping(op.primitive, target, core, plugin_ops)
+        own = op.mappings.get(target) if op.mappings is not None else None
+        mapping = own or _mapping(op.primitive, target, core, plugin_ops)
         if mapping is None:
             missing.setdefault(op.name, _describe_missing(op, plugin_ops, target))
         else:

@@ -23,7 +23,9 @@ twice, on batches of different sizes:
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +34,7 @@ from ..array import MLArray, is_grad_enabled
 from ..array.graph import plan
 from ..errors import ExportError, SmolMLError
 from ..nn.mode import training_mode
-from ..nn.walk import named_buffers
+from ..nn.walk import named_buffers, named_layers
 
 if TYPE_CHECKING:
     from ..array.primitives import Primitive
@@ -68,6 +70,8 @@ class Op:
     ``args`` holds a ``Ref`` for each argument that is a value of the trace
     and the constant itself (a number, a numpy array, a shape) for the others.
     ``layer`` says where it was recorded, for messages (``layers[2] (Conv2D)``).
+    ``mappings``, when given, are used instead of the primitive's: a layer's
+    ``export_ops`` puts them on the operation it fuses its own into.
     """
 
     primitive: Primitive
@@ -75,6 +79,9 @@ class Op:
     kwargs: dict[str, Any]
     output: Ref
     layer: str
+    mappings: Mapping[str, Callable[..., Any]] | None = None
+    seq: int = field(default=0, compare=False)
+    """When its result was made in the recording (the arrays' creation order)."""
 
     @property
     def name(self) -> str:
@@ -179,13 +186,15 @@ class _Recording:
         self.names.update({id(p): name for name, p in network.named_parameters().items()})
         self.buffer_names = {id(b.data): name for name, b in network_buffers(network).items()}
         outputs: list[MLArray] = []
-        with training_mode(False):
+        with training_mode(False), _watched(network) as calls:
             out = network._forward(x, outputs)
         self.layer_ends = [
             (o._seq, f"layers[{i}] ({type(layer).__name__})")
             for i, (o, layer) in enumerate(zip(outputs, network.layers, strict=True))
         ]
         self.forward = self._ops(out, x)
+        for layer, start, end in calls:  # an inner layer's call ends first, so an outer one sees it fused
+            self.forward = _fused(self.forward, layer, start, end)
         self.out_ref = self.refs[self.names[id(out)]]
         self.loss_ops: list[Op] = []
         self.loss_ref: Ref | None = None
@@ -219,7 +228,8 @@ class _Recording:
                 self.refs[self.names[id(parent)]] if parent is not None else self._constant(value)
                 for parent, value in zip(node.parents, node.inputs, strict=True)
             )
-            ops.append(Op(node.primitive, args, dict(node.kwargs), self.refs[name], self._layer(array._seq)))
+            layer = self._layer(array._seq)
+            ops.append(Op(node.primitive, args, dict(node.kwargs), self.refs[name], layer, seq=array._seq))
         return ops
 
     def _constant(self, value: Any) -> Any:
@@ -235,6 +245,53 @@ class _Recording:
             if seq <= end:
                 return layer
         return "the loss function"
+
+
+@contextmanager
+def _watched(network: NeuralNetwork) -> Iterator[list[tuple[Any, int, int]]]:
+    """Record each call of a layer with its own ``export_ops``: (layer, creation count before, its output's).
+
+    The layer's ``forward`` is wrapped on the instance for the recording only.
+    """
+    calls: list[tuple[Any, int, int]] = []
+    layers = [inner for layer in network.layers for inner in (layer, *(x for _, x in named_layers(layer)))]
+    watched = [
+        layer for layer in layers if callable(getattr(type(layer), "export_ops", None)) and hasattr(layer, "__dict__")
+    ]
+
+    def watch(layer: Any) -> Callable[[MLArray], MLArray]:
+        forward = layer.forward
+
+        def recorded(X: MLArray) -> MLArray:
+            start = MLArray(0.0)._seq  # arrays made from here on are made by this call
+            out = forward(X)
+            calls.append((layer, start, out._seq))
+            return out
+
+        return recorded
+
+    for layer in watched:
+        layer.forward = watch(layer)
+    try:
+        yield calls
+    finally:
+        for layer in watched:
+            vars(layer).pop("forward", None)
+
+
+def _fused(ops: list[Op], layer: Any, start: int, end: int) -> list[Op]:
+    """``ops`` with those one call of ``layer`` recorded replaced by what its ``export_ops`` makes of them."""
+    mine = [i for i, op in enumerate(ops) if start < op.seq <= end]
+    if not mine:
+        return ops
+    first, last = mine[0], mine[-1] + 1
+    replaced = layer.export_ops(ops[first:last])
+    if not isinstance(replaced, list) or not all(isinstance(op, Op) for op in replaced):
+        raise ExportError(
+            f"{type(layer).__name__}.export_ops must return a list of Op (the operations it was given, or its own), "
+            f"got {replaced!r}"
+        )
+    return ops[:first] + replaced + ops[last:]
 
 
 def network_buffers(network: NeuralNetwork) -> dict[str, MLArray]:
@@ -254,7 +311,7 @@ def _batched(small: Ref, large: Ref) -> Ref:
 
 def _merge(small: list[Op], large: list[Op]) -> list[Op]:
     """The operations of two recordings as one, batch-following shapes made dynamic; ExportError where they differ."""
-    if [op.primitive for op in small] != [op.primitive for op in large]:
+    if [(op.primitive, op.mappings) for op in small] != [(op.primitive, op.mappings) for op in large]:
         raise ExportError(
             "the forward pass records different operations for batches of different sizes, so it cannot be "
             "written down as one graph"
@@ -280,7 +337,7 @@ def _merge_op(a: Op, b: Op) -> Op:
             args.append(x)
     if a.kwargs != b.kwargs:
         raise ExportError(f"operation {a.name!r} in {a.layer} is called with settings that change with the input")
-    return Op(a.primitive, tuple(args), a.kwargs, _batched(a.output, b.output), a.layer)
+    return replace(a, args=tuple(args), output=_batched(a.output, b.output))
 
 
 def _dynamic_target(op: Op, small: tuple[int, ...], large: tuple[int, ...]) -> tuple[int, ...]:

@@ -24,15 +24,45 @@ def test_a_dense_network_is_traced_into_its_primitives_over_named_values() -> No
         loss="categorical_cross_entropy",
     )
     traced = trace(net)
-    assert [op.name for op in traced.ops] == ["matmul", "add", "relu", "matmul", "add", "softmax"]
+    # the dense layer's own mapping makes its matmul and add one operation (an ONNX Gemm)
+    assert [op.name for op in traced.ops] == ["affine", "relu", "affine", "softmax"]
     assert traced.input == Ref(INPUT, (None, 3), np.dtype(np.float64))
     assert traced.output.shape == (None, 2)
     assert list(traced.parameters) == list(net.named_parameters())
     first = traced.ops[0]
-    assert [arg.name for arg in first.args] == [INPUT, "layers.0.weights"]
+    assert [arg.name for arg in first.args] == [INPUT, "layers.0.weights", "layers.0.biases"]
     assert first.layer == "layers[0] (DenseLayer)"
+    assert first.mappings is not None and set(first.mappings) == {"onnx", "torch"}
     assert [op.name for op in traced.loss_ops] == ["softmax_cross_entropy", "mean"]
     assert traced.loss_problem is None
+
+
+def test_a_layer_inside_a_layer_fuses_its_own_operations_and_leaves_the_rest_as_traced() -> None:
+    inner = {"type": "dense", "input_size": 3, "output_size": 3, "activation_function": "tanh"}
+    net = _network({"type": "residual", "layer": inner})
+    assert [op.name for op in trace(net).ops] == ["affine", "tanh", "add"]
+
+
+def test_a_dense_layer_on_samples_of_more_axes_keeps_its_matmul_and_add() -> None:
+    net = _network({"type": "reshape", "shape": [2, 3]}, {"type": "dense", "input_size": 3, "output_size": 1})
+    assert [op.name for op in trace(net, sample=np.zeros((1, 6))).ops] == ["reshape", "matmul", "add"]
+
+
+class _Unfusable(smolml_core.Layer):
+    def __init__(self) -> None:
+        self.input_size = 2
+        self.scale = smolml_core.ones(2)
+
+    def forward(self, X: smolml_core.MLArray) -> smolml_core.MLArray:
+        return X * self.scale
+
+    def export_ops(self, ops: list) -> object:
+        return "Mul"
+
+
+def test_export_ops_must_give_operations() -> None:
+    with pytest.raises(ExportError, match=r"_Unfusable\.export_ops must return a list of Op"):
+        trace(smolml_core.NeuralNetwork([_Unfusable()], "mse"))
 
 
 def test_a_reshape_that_follows_the_batch_takes_any_batch_size() -> None:
