@@ -86,7 +86,7 @@ class OnnxGraph:
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
         name = name or self.fresh("const")
-        self.initializers.append(self._onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(self._onnx.numpy_helper.from_array(array.copy(order="C"), name))
         return name
 
     def ints(self, values: Any) -> str:

@@ -54,7 +54,8 @@ def _clip(x: Any, low: Any, high: Any) -> Any:
 
 
 def _where(condition: Any, x: Any, y: Any) -> Any:
-    return _torch().where(condition, x, y)
+    torch = _torch()
+    return torch.where(torch.as_tensor(condition, dtype=torch.bool), x, y)
 
 
 def _softmax(x: Any, axis: int = -1) -> Any:
@@ -85,10 +86,29 @@ def _transpose(x: Any, axes: Any = None) -> Any:
 
 
 def _getitem(x: Any, index: Any) -> Any:
+    """numpy's indexing in torch: basic indices one axis at a time (torch has no negative steps), arrays at once."""
     torch = _torch()
-    parts = index if isinstance(index, tuple) else (index,)
-    converted = tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
-    return x[converted if isinstance(index, tuple) else converted[0]]
+    parts = list(index) if isinstance(index, tuple) else [index]
+    if not all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts):
+        converted = tuple(torch.as_tensor(p) if isinstance(p, (np.ndarray, list)) else p for p in parts)
+        return x[converted if isinstance(index, tuple) else converted[0]]
+    if Ellipsis in parts:
+        at = parts.index(Ellipsis)
+        parts[at : at + 1] = [slice(None)] * (x.dim() - (sum(p is not None for p in parts) - 1))
+    axis = 0
+    for part in parts:
+        if part is None:
+            x = x.unsqueeze(axis)
+            axis += 1
+        elif isinstance(part, slice):
+            if part.step is not None and part.step < 0:
+                x = x.index_select(axis, torch.as_tensor(np.arange(x.shape[axis])[part].copy()))
+            else:
+                x = x[(slice(None),) * axis + (part,)]
+            axis += 1
+        else:
+            x = x.select(axis, int(part))
+    return x
 
 
 TORCH_OPS: dict[str, Any] = {

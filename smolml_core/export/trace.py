@@ -32,7 +32,7 @@ import numpy as np
 
 from ..array import MLArray, is_grad_enabled
 from ..array.graph import plan
-from ..errors import ExportError, SmolMLError
+from ..errors import ExportError
 from ..nn.mode import training_mode
 from ..nn.walk import named_buffers, named_layers
 
@@ -179,7 +179,6 @@ class _Recording:
     """One recorded forward pass and loss, read into ops over named values."""
 
     def __init__(self, network: NeuralNetwork, rows: np.ndarray) -> None:
-        self.batch = len(rows)
         x = MLArray(rows, dtype=network.dtype, requires_grad=True)
         self.refs: dict[str, Ref] = {}
         self.names: dict[int, str] = {id(x): INPUT}
@@ -207,8 +206,8 @@ class _Recording:
             loss = network.loss_function(out, y)
             self.loss_ops = self._ops(loss, x)
             self.loss_ref = self.refs[self.names[id(loss)]]
-        except (SmolMLError, TypeError, ValueError) as exc:
-            self.loss_problem = f"the loss function could not be traced: {exc}"
+        except Exception as exc:  # kept, and raised by whatever needs the loss (the torch module's loss())
+            self.loss_problem = f"the loss function could not be traced: {type(exc).__name__}: {exc}"
 
     def _ops(self, root: MLArray, x: MLArray) -> list[Op]:
         """The operations ``root`` depends on that are not yet named, inputs before results."""
@@ -217,15 +216,15 @@ class _Recording:
         for array, node in reversed(plan(root).steps):
             if id(array) in self.names and self.names[id(array)] in self.refs:
                 continue
-            if node is None:  # a leaf: a parameter (or the input, or the targets)
-                name = self.names.setdefault(id(array), f"leaf{len(self.names)}")
-                self.refs[name] = Ref(name, array.shape, array.dtype)
+            if node is None:  # a leaf: the input, a parameter or the targets; any other is read as a constant
+                if id(array) in self.names:
+                    self.refs[self.names[id(array)]] = Ref(self.names[id(array)], array.shape, array.dtype)
                 continue
             name = f"v{len(self.refs)}"
             self.names[id(array)] = name
             self.refs[name] = Ref(name, array.shape, array.dtype)
             args = tuple(
-                self.refs[self.names[id(parent)]] if parent is not None else self._constant(value)
+                self.refs[self.names[id(parent)]] if id(parent) in self.names else self._constant(value)
                 for parent, value in zip(node.parents, node.inputs, strict=True)
             )
             layer = self._layer(array._seq)

@@ -210,3 +210,53 @@ def test_the_docs_examples_that_need_onnx_and_torch_run(path: Path, monkeypatch:
     for match in _BLOCKS.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         exec(compile(match.group(2), f"{path.name}:{line}", "exec"), namespace)
+
+
+_POSITIVE = {"domain": [0.5, 2.0]}
+CORE_EXAMPLES: dict[str, dict[str, Any]] = {
+    "add": {"inputs": [(3, 4), (4,)]},
+    "subtract": {"inputs": [(3, 4), (3, 1)]},
+    "multiply": {"inputs": [(3, 4), (4,)]},
+    "divide": {"inputs": [(3, 4), (3, 4)]},
+    "power": {"inputs": [(3, 4), (3, 4)], **_POSITIVE},
+    "matmul": {"inputs": [(3, 4), (4, 2)]},
+    "negative": {"inputs": [(3, 4)]},
+    "exp": {"inputs": [(3, 4)]},
+    "log": {"inputs": [(3, 4)], **_POSITIVE},
+    "sqrt": {"inputs": [(3, 4)], **_POSITIVE},
+    "abs": {"inputs": [(3, 4)]},
+    "tanh": {"inputs": [(3, 4)]},
+    "sigmoid": {"inputs": [(3, 4)]},
+    "relu": {"inputs": [(3, 4)]},
+    "clip": {"inputs": [(3, 4), -0.5, 0.5]},
+    "where": {"inputs": [[[True, False, True, False]], (3, 4), (3, 4)]},
+    "sum": {"inputs": [(3, 4)], "kwargs": {"axis": 0, "keepdims": True}},
+    "mean": {"inputs": [(2, 3, 4)], "kwargs": {"axis": (0, 2)}},
+    "max": {"inputs": [(3, 4)], "kwargs": {"axis": -1}},
+    "min": {"inputs": [(3, 4)]},
+    "logsumexp": {"inputs": [(3, 4)], "kwargs": {"axis": 1}},
+    "softmax": {"inputs": [(3, 4)], "kwargs": {"axis": 0}},
+    "sigmoid_cross_entropy": {"inputs": [(3, 4), (3, 4)]},
+    "softmax_cross_entropy": {"inputs": [(3, 4), (3, 4)], "kwargs": {"axis": -1}},
+    "reshape": {"inputs": [(2, 6), (3, 4)]},
+    "transpose": {"inputs": [(2, 3, 4), (2, 0, 1)]},
+    "getitem": {"inputs": [(3, 4, 5), (slice(None, None, -1), 1, None, slice(1, 4, 2))]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORE_EXAMPLES))
+def test_each_core_primitives_mappings_pass_the_kits_export_check(name: str) -> None:
+    from smolml_core.array.primitives import PRIMITIVES
+    from smolml_core.export.onnx_ops import ONNX_OPS
+    from smolml_core.export.torch_ops import TORCH_OPS
+    from smolml_core.testing import check_component
+
+    op = smolml_core.Operation(PRIMITIVES[name], None, {"onnx": ONNX_OPS[name], "torch": TORCH_OPS[name]})
+    smolml_core.register("primitive", f"core_{name}", op, example=CORE_EXAMPLES[name])
+    assert check_component("primitive", f"core_{name}", checks=["export"]) == {"export": "passed"}
+
+
+def test_every_core_primitive_has_an_example_here() -> None:
+    from smolml_core.array.primitives import PRIMITIVES
+
+    assert set(CORE_EXAMPLES) == set(PRIMITIVES)

@@ -154,3 +154,36 @@ def test_the_export_command_names_the_missing_mapping_and_writes_nothing(
     assert status == 2
     assert "'twice'" in capsys.readouterr().err
     assert not (tmp_path / "out.onnx").exists()
+
+
+def test_every_core_primitive_has_an_onnx_and_a_torch_mapping() -> None:
+    from smolml_core.array.primitives import PRIMITIVES
+    from smolml_core.export.onnx_ops import ONNX_OPS
+    from smolml_core.export.torch_ops import TORCH_OPS
+
+    assert set(ONNX_OPS) == set(PRIMITIVES) == set(TORCH_OPS)
+
+
+class _FreshLeaf(smolml_core.Layer):
+    def __init__(self) -> None:
+        self.input_size = 2
+        self.scale = smolml_core.ones(2)
+
+    def forward(self, X: smolml_core.MLArray) -> smolml_core.MLArray:
+        return X * self.scale + smolml_core.MLArray([1.0, 2.0], requires_grad=True)
+
+
+def test_an_array_made_inside_forward_is_read_as_a_constant() -> None:
+    traced = trace(smolml_core.NeuralNetwork([_FreshLeaf()], "mse"))
+    assert [op.name for op in traced.ops] == ["multiply", "add"]
+    np.testing.assert_array_equal(traced.ops[1].args[1], [1.0, 2.0])
+
+
+def test_a_loss_that_cannot_be_traced_leaves_the_forward_pass_traced() -> None:
+    def peeking_loss(y_pred: smolml_core.MLArray, y_true: smolml_core.MLArray) -> smolml_core.MLArray:
+        return (y_pred - np.asarray(y_true)).abs().mean()  # reads the targets' numbers outside the graph
+
+    net = smolml_core.NeuralNetwork([_FreshLeaf()], peeking_loss)
+    traced = trace(net)
+    assert [op.name for op in traced.ops] == ["multiply", "add"]
+    assert traced.loss is None and "changes with the input" in str(traced.loss_problem)
