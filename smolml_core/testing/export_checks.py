@@ -9,6 +9,10 @@ registered example three more ways, each where the packages are installed:
   torch's gradients of a random weighting of the output against the vjps
   (to 1e-10), so that training continued in PyTorch follows ours.
 
+A layer with an ``export_ops`` of its own (one that fuses the operations it
+recorded, such as the dense layer's Gemm) is exported alone, in a network of
+one layer, and run the same two ways against its forward, to 1e-10.
+
 Without either package, or without any mapping, the check does not apply.
 """
 
@@ -20,10 +24,13 @@ from typing import Any
 import numpy as np
 
 from ..array import Operation
-from ..export.onnx import OnnxGraph
-from ..export.trace import Ref
+from ..export.onnx import OnnxGraph, onnx_model
+from ..export.torch import torch_module
+from ..export.trace import INPUT, Ref, trace
+from ..nn import NeuralNetwork
+from . import domains
 from .primitive_checks import Case, cases, operation_of
-from .subject import NotApplicable, Problem, Subject, guarded
+from .subject import NotApplicable, Problem, Subject, guarded, input_sample
 
 __all__ = ["export"]
 
@@ -32,6 +39,9 @@ _PACKAGES = {"onnx": ("onnx", "onnxruntime"), "torch": ("torch",)}
 
 def export(subject: Subject) -> None:
     """The operation's ONNX and torch mappings compute what its forward and vjps compute."""
+    if subject.kind == "layer":
+        _layer_exports(subject)
+        return
     if subject.kind != "primitive":
         raise NotApplicable("only operations carry export mappings; a component made of them exports through theirs")
     op = operation_of(subject)
@@ -40,12 +50,47 @@ def export(subject: Subject) -> None:
     case = cases(subject, op)[0]  # the example itself
     checked = []
     for target, check in (("onnx", _onnx_agrees), ("torch", _torch_agrees)):
-        if target in op.mappings and all(importlib.util.find_spec(p) is not None for p in _PACKAGES[target]):
+        if target in op.mappings and _installed(target):
             check(op, case)
             checked.append(target)
     if not checked:
         missing = " and ".join(" and ".join(_PACKAGES[target]) for target in op.mappings)
         raise NotApplicable(f"{missing} not installed here, so its mappings cannot be run")
+
+
+def _installed(target: str) -> bool:
+    return all(importlib.util.find_spec(package) is not None for package in _PACKAGES[target])
+
+
+def _layer_exports(subject: Subject) -> None:
+    """A layer with its own ``export_ops``, alone in a network, exported and run: its forward's numbers."""
+    layer = subject.build()
+    if not callable(getattr(type(layer), "export_ops", None)):
+        raise NotApplicable("it has no export_ops of its own: it exports through the operations it is made of")
+    available = [target for target in _PACKAGES if _installed(target)]
+    if not available:
+        raise NotApplicable("neither onnx and onnxruntime nor torch is installed here, so its export cannot be run")
+    X = domains.layer_input(input_sample(layer, subject.params))
+    network = NeuralNetwork([layer], "mse")
+    expected = network.predict(X).numpy()
+    traced = guarded("tracing it in a network of one layer", lambda: trace(network, sample=X))
+    results = {}
+    if "onnx" in available:
+        import onnxruntime
+
+        model = guarded("writing it as an ONNX model", lambda: onnx_model(traced))
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        results["ONNX Runtime"] = guarded("running it in ONNX Runtime", lambda: session.run(None, {INPUT: X})[0])
+    if "torch" in available:
+        module = guarded("making it a torch module", lambda: torch_module(traced))
+        results["torch"] = guarded("running it in torch", lambda: module(X).detach().numpy())
+    for runtime, got in results.items():
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=0, atol=1e-10):
+            raise Problem(
+                f"exported, its output in {runtime} differs from its forward's (largest difference "
+                f"{_largest(got, expected)})",
+                "make export_ops replace the operations it is given with ones that compute the same",
+            )
 
 
 def _onnx_agrees(op: Operation, case: Case) -> None:

@@ -260,3 +260,23 @@ def test_every_core_primitive_has_an_example_here() -> None:
     from smolml_core.array.primitives import PRIMITIVES
 
     assert set(CORE_EXAMPLES) == set(PRIMITIVES)
+
+
+def test_the_kit_runs_a_layers_own_export_ops_and_catches_a_wrong_one() -> None:
+    from dataclasses import replace
+
+    from smolml_core.testing import check_component
+    from smolml_std.layers import DenseLayer
+
+    class Doubled(DenseLayer):
+        """A dense layer whose export_ops adds the product to itself instead of the biases."""
+
+        def export_ops(self, ops: list[Any]) -> list[Any]:
+            product, total = ops[0], ops[1]
+            return [product, replace(total, args=(total.args[0], total.args[0])), *ops[2:]]
+
+    example = {"input_size": 3, "output_size": 2}
+    assert check_component("layer", "dense", params=example, checks=["export"]) == {"export": "passed"}
+    smolml_core.register("layer", "doubled", Doubled, example=example)
+    with pytest.raises(AssertionError, match="its output in ONNX Runtime differs from its forward's"):
+        check_component("layer", "doubled", checks=["export"])
