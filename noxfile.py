@@ -5,7 +5,8 @@ marked slow), crosscheck (against PyTorch), bench (speed and memory figures), mu
 many small wrong versions of the numerical core the tests catch; slow), extras (the
 smolml-extras plugin installed as a user would, beside a broken plugin, with the test kit),
 vision (the smolml-vision plugin installed the same way, its example trained, its tests and
-its crosscheck against PyTorch run), readme (the README's first command in a fresh environment),
+its crosscheck against PyTorch run), export (every example network written to ONNX and PyTorch and
+checked against ONNX Runtime and torch), readme (the README's first command in a fresh environment),
 distributed (a grid search over SmolML estimators on a local Dask cluster),
 build (the sdist and wheel built, checked and installed in a new environment beside a plugin),
 docs (the documentation site, built with --strict).
@@ -96,6 +97,20 @@ def mutation(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     session.run("python", "tests/mutation/mutate.py", *session.posargs)
+
+
+@nox.session
+def export(session: nox.Session) -> None:
+    """ONNX and PyTorch export: every example network checked against ONNX Runtime and torch.
+
+    Installs SmolML with its ``export`` extra (onnx, onnxruntime) and the pinned torch, then runs
+    the tests marked ``export`` (each example network, std, extras and vision, exported in float64
+    and float32 and compared with ``predict``; the gradients of one batch's loss compared in
+    PyTorch) and the examples of docs/ecosystem.md that need those packages. The plugins' entry
+    points are added by the tests, so their folders need no installing. About a minute.
+    """
+    session.install("-e", ".[test,export]", TORCH)
+    session.run("pytest", "-p", "no:cacheprovider", "-m", "export", "tests/export", *session.posargs)
 
 
 @nox.session

@@ -34,6 +34,7 @@ from .errors import (
     ConfigError,
     DataError,
     DuplicateComponentError,
+    ExportError,
     GraphError,
     InputMismatch,
     ModelFileError,
@@ -158,6 +159,7 @@ __all__ = [
     "GraphError",
     "ModelFileError",
     "ComponentError",
+    "ExportError",
     "NumericalError",
     "TrainingError",
 ]

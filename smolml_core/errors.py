@@ -30,6 +30,7 @@ __all__ = [
     "UnknownComponentError",
     "UnusedParameterWarning",
     "ComponentError",
+    "ExportError",
 ]
 
 
@@ -181,6 +182,14 @@ class ComponentError(SmolMLError, RuntimeError):
     (``layers[2]: layer 'attention' (plugin 'mine') raised ZeroDivisionError
     while being built: ...``). It points at a bug in the component, or at an
     input it does not say it refuses.
+    """
+
+
+class ExportError(SmolMLError, RuntimeError):
+    """A network cannot be written out for another runtime (ONNX, PyTorch): an operation without a mapping, say.
+
+    The message names the operation, the layer it came from and the plugin
+    that provides it; nothing is written when it is raised.
     """
 
 

@@ -11,7 +11,13 @@ import smolml_core
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_PACKAGES = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()}
-PUBLIC_CORE_MODULES = {"smolml_core", "smolml_core.registry", "smolml_core.testing", "smolml_core.validation"}
+PUBLIC_CORE_MODULES = {
+    "smolml_core",
+    "smolml_core.export",
+    "smolml_core.registry",
+    "smolml_core.testing",
+    "smolml_core.validation",
+}
 # Plugin packages that live in a distribution of their own, like a third party's
 SEPARATE_PLUGIN_PACKAGES = [
     ROOT / "plugins" / "smolml-extras" / "smolml_extras",

@@ -17,6 +17,7 @@ from smolml_core import (
 )
 
 from .activation import linear
+from .fusing import fuse_affine
 from .initializers import XavierUniform
 
 __all__ = ["DenseLayer"]
@@ -55,6 +56,10 @@ class DenseLayer(Layer):
             )
         z = input_data @ self.weights + self.biases
         return self.activation_function(z)
+
+    def export_ops(self, ops: list[Any]) -> list[Any]:
+        """For export: ``input_data @ weights + biases`` as one ONNX Gemm (``torch.addmm``), for rows of features."""
+        return fuse_affine(ops)
 
     def output_shape(self, input_shape: Shape | None) -> Shape | None:
         """``(..., output_size)`` for input ``(..., input_size)``; ``(output_size,)`` when the input is not known."""

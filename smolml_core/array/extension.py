@@ -61,9 +61,13 @@ class Operation:
     every vjp, never differentiated.
     """
 
-    def __init__(self, prim: Primitive, doc: str | None = None) -> None:
+    def __init__(
+        self, prim: Primitive, doc: str | None = None, mappings: dict[str, Callable[..., Any]] | None = None
+    ) -> None:
         self.primitive = prim
         """The ``Primitive`` record: name, forward, one rule per positional argument, scalar formula."""
+        self.mappings: dict[str, Callable[..., Any]] = dict(mappings or {})
+        """How to write the operation for other runtimes, by format (``"onnx"``, ``"torch"``): see ``primitive``."""
         # help(), inspect.signature and the source are the forward's; the name is the operation's
         self.__doc__ = doc
         self.__wrapped__ = prim.forward
@@ -103,6 +107,8 @@ def primitive(
     *vjps: Rule,
     scalar_forward: Callable[..., Any] | _NoScalar | None = None,
     random: bool = False,
+    onnx: Callable[..., Any] | None = None,
+    torch: Callable[..., Any] | None = None,
 ) -> Operation:
     """A new differentiable operation: ``forward``, then one vector-Jacobian product per positional argument.
 
@@ -124,6 +130,13 @@ def primitive(
     order eager steps draw them. A forward that draws without saying so keeps
     training eager.
 
+    ``onnx`` and ``torch`` say how a network using the operation is exported
+    (``network.to_onnx``, ``network.to_torch``): ``onnx(graph, *args,
+    **kwargs)`` adds ONNX nodes to ``graph`` (a ``smolml_core.export.OnnxGraph``)
+    and returns the name of the result; ``torch(*args, **kwargs)`` computes it
+    with torch functions on tensors. An operation without one cannot be
+    exported to that format, and the error names it and its plugin.
+
     The operation's docstring is ``forward``'s. Register it to give it a
     provider: ``register("primitive", name, op)``, or from a plugin's
     ``smolml_register_primitives(register)`` hook.
@@ -141,8 +154,14 @@ def primitive(
     if refusal is None and scalar_forward is not None and not callable(scalar_forward):
         raise TypeError(f"the scalar_forward of primitive {name!r} must be a function, NO_SCALAR or None")
     formula = refusal or scalar_forward
+    given = {"onnx": onnx, "torch": torch}
+    for target, mapping in given.items():
+        if mapping is not None and not callable(mapping):
+            raise TypeError(f"the {target} mapping of primitive {name!r} must be a function, not {mapping!r}")
+    mappings = {target: mapping for target, mapping in given.items() if mapping is not None}
     run = _drawing(forward) if random else forward
-    operation = Operation(Primitive(name, run, tuple(vjps), formula), forward.__doc__)  # type: ignore[arg-type]
+    prim = Primitive(name, run, tuple(vjps), formula)  # type: ignore[arg-type]
+    operation = Operation(prim, forward.__doc__, mappings)
     if refusal is not None:
         refusal.operation = operation
     return operation

@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--target", metavar="COLUMN", help="a column of CSV to leave out (the answers, if present)")
     _add_components_option(predict)
 
+    _add_export(commands)
+
     plugins = commands.add_parser(
         "plugins",
         help="list the installed plugins, what each provides, and what went wrong",
@@ -128,6 +130,20 @@ def _add_components_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_export(commands: Any) -> None:
+    """The ``export`` command's arguments."""
+    export = commands.add_parser(
+        "export",
+        help="write a saved model for another runtime (ONNX)",
+        description="Write MODEL as an ONNX model that ONNX Runtime runs with the same predictions: input 'input' "
+        "(any number of rows, the features as the network takes them), output 'output', in the precision the "
+        "model was trained in. Needs the onnx package (pip install 'smolml[export]').",
+    )
+    export.add_argument("model", metavar="MODEL", help="a model saved by smolml train or network.save()")
+    export.add_argument("--format", choices=["onnx"], default="onnx", help="the format to write (default: onnx)")
+    export.add_argument("--output", "-o", metavar="OUT.onnx", help="where to write (default: MODEL with .onnx)")
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     """The parsed command line; ``components``' words may come before and after its options."""
     parser = build_parser()
@@ -189,6 +205,10 @@ def _run(args: argparse.Namespace) -> int:
         from .train import run_train
 
         return run_train(args)
+    if args.command == "export":
+        from .export import run_export
+
+        return run_export(args)
     if args.command == "evaluate":
         from .evaluate import run_evaluate
 

@@ -255,6 +255,34 @@ class NeuralNetwork:
         assert isinstance(network, cls)  # the file format built the class it was given
         return network
 
+    # -- leaving SmolML ----------------------------------------------------------
+
+    def to_onnx(self, path: str | os.PathLike[str], sample: Any = None) -> Path:
+        """Write the network to ``path`` as an ONNX model (needs ``onnx``); return the path.
+
+        The model takes any number of rows (its input ``input``, output
+        ``output``), in the precision the network was trained in; ONNX Runtime
+        gives ``predict``'s numbers to rounding. ``sample`` (one or more input
+        rows) gives the input's shape when the first layer does not state its
+        ``input_size``. An operation without an ONNX mapping is an
+        ``ExportError`` naming it and its plugin, and nothing is written. See
+        ``smolml_core.export``.
+        """
+        from ..export import to_onnx
+
+        return to_onnx(self, path, sample)
+
+    def to_torch(self, sample: Any = None) -> Any:
+        """A ``torch.nn.Module`` with the same weights (needs torch): its ``forward`` predicts, ``loss(X, y)`` trains.
+
+        The weights are ``nn.Parameter`` copies named as ``named_parameters()``
+        names them; gradients of ``loss`` in PyTorch are ours to rounding, so
+        training can continue there. See ``smolml_core.export``.
+        """
+        from ..export import to_torch
+
+        return to_torch(self, sample)
+
     # -- engines ---------------------------------------------------------------
 
     @property

@@ -4,7 +4,7 @@
 (with the parameters of its ``example=``, or none) and runs each check of
 ``CHECKS``: a docstring, sanity checks for its kind, gradients against finite
 differences on both engines, rebuilding by name, determinism under a fixed
-seed and shape errors. A failure is an ``AssertionError`` naming the
+seed, shape errors, and an operation's export mappings. A failure is an ``AssertionError`` naming the
 component, the check and what to fix; a check that means nothing for the
 component (gradients of an optimizer) is skipped, with the reason recorded.
 Each check is also a function of its own, and ``kit_cases(plugin)`` lists one
@@ -26,6 +26,7 @@ from ..array import ENGINES
 from ..registry import Component, Registry, get_registry
 from ..rng import get_rng
 from ..wording import did_you_mean
+from . import export_checks
 from .domains import SEED
 from .kit_checks import determinism, docstring, gradients, rebuild, sanity, shape_errors
 from .replay_check import replay
@@ -39,6 +40,7 @@ __all__ = [
     "check_component_gradients",
     "check_determinism",
     "check_docstring",
+    "check_export",
     "check_rebuild",
     "check_replay",
     "check_sanity",
@@ -56,6 +58,7 @@ CHECKS: tuple[str, ...] = (
     "determinism",
     "shape_errors",
     "replay",
+    "export",
 )
 """The checks, by the names messages and test ids use."""
 
@@ -152,6 +155,17 @@ def check_replay(kind: str, name_or_component: NameOrComponent, *, params: Param
     _run("replay", subject, lambda: replay(subject))
 
 
+def check_export(kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
+    """An operation's ONNX and torch mappings compute its forward (and, in torch, its vjps) on its example.
+
+    Run where onnx and onnxruntime, or torch, are installed (see
+    ``export_checks.py``); other kinds, operations without a mapping, and
+    machines without those packages raise ``NotApplicable``.
+    """
+    subject = subject_of(kind, name_or_component, params)
+    _run("export", subject, lambda: export_checks.export(subject))
+
+
 def run_check(check: str, kind: str, name_or_component: NameOrComponent, *, params: Params = None) -> None:
     """Run one check by its name in ``CHECKS``; ``NotApplicable`` says it does not apply."""
     if check == "docstring":
@@ -168,6 +182,8 @@ def run_check(check: str, kind: str, name_or_component: NameOrComponent, *, para
         check_shape_errors(kind, name_or_component, params=params)
     elif check == "replay":
         check_replay(kind, name_or_component, params=params)
+    elif check == "export":
+        check_export(kind, name_or_component, params=params)
     else:
         _chosen([check])
 

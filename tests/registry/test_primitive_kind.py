@@ -78,7 +78,7 @@ def test_the_kit_runs_on_a_plugins_primitives() -> None:
             "ops::primitive:scaled_product::gradients[array]",
         ]
         for case in cases:
-            if case.check != "shape_errors":
+            if case.check not in ("shape_errors", "export"):  # neither applies: the operation has no mapping
                 case.run()
 
 

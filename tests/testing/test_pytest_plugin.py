@@ -9,6 +9,7 @@ in one, with and without ``--smolml-kit``.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -47,7 +48,10 @@ def test_standard_components_pass_as_items_and_inapplicable_checks_are_skipped(p
             "smolml-kit::std::layer:dense::gradients[[]scalar[]] PASSED*",
         ]
     )
-    result.assert_outcomes(passed=3 * len(CHECKS) - 3, skipped=3)
+    # adam's gradients and shape errors; the export of mse_loss and adam, and of dense unless it can be run here
+    exports = importlib.util.find_spec("torch") is not None or importlib.util.find_spec("onnxruntime") is not None
+    skipped = 5 if exports else 6
+    result.assert_outcomes(passed=3 * len(CHECKS) - skipped, skipped=skipped)
     assert result.ret == pytest.ExitCode.OK
 
 

@@ -61,7 +61,9 @@ def focal_loss(
     gamma = validation.non_negative(gamma, "gamma")
     if alpha is not None:
         alpha = validation.probability(alpha, "alpha")
-    y = _labels(y_pred, y_true, "focal_loss").astype(y_pred.dtype)
+    y: Any = _labels(y_pred, y_true, "focal_loss").astype(y_pred.dtype)
+    if isinstance(y_true, MLArray) and y_true.dtype == y_pred.dtype:
+        y = y_true  # the same numbers, kept an array of the graph, so that an export can follow the targets
     eps = _epsilon(y_pred, epsilon)
     p = y_pred.clip(eps, 1.0 - eps)
     logits = y_pred.made_by("sigmoid") if epsilon is None else None
