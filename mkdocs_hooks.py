@@ -115,7 +115,7 @@ _MODULE_PAGE = """# `{module}`
 """
 
 # The documented modules a plugin may import besides smolml_core itself (tests/test_dependency_rule.py).
-PUBLIC_MODULES = ["smolml_core.registry", "smolml_core.testing", "smolml_core.validation"]
+PUBLIC_MODULES = ["smolml_core.export", "smolml_core.registry", "smolml_core.testing", "smolml_core.validation"]
 
 
 def _core_groups() -> list[tuple[str, list[str]]]:

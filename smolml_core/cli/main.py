@@ -142,6 +142,7 @@ def _add_export(commands: Any) -> None:
     export.add_argument("model", metavar="MODEL", help="a model saved by smolml train or network.save()")
     export.add_argument("--format", choices=["onnx"], default="onnx", help="the format to write (default: onnx)")
     export.add_argument("--output", "-o", metavar="OUT.onnx", help="where to write (default: MODEL with .onnx)")
+    _add_components_option(export)
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:

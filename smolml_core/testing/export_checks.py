@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
+import smolml_core.testing.domains as domains
+
 from ..array import Operation
 from ..export.onnx import OnnxGraph, onnx_model
 from ..export.torch import torch_module
 from ..export.trace import INPUT, Ref, trace
 from ..nn import NeuralNetwork
-from . import domains
 from .primitive_checks import Case, cases, operation_of
 from .subject import NotApplicable, Problem, Subject, guarded, input_sample
 

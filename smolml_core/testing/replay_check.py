@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+import smolml_core.testing.domains as domains
 import smolml_core.testing.primitive_checks as primitive_checks
 
 from ..array import MLArray, zeros
@@ -31,7 +32,6 @@ from ..nn.data_checks import takes_labels
 from ..nn.walk import named_parameters
 from ..registry import resolve
 from ..rng import set_seed
-from . import domains
 from .subject import NotApplicable, Problem, Subject, input_sample
 
 __all__ = ["replay"]
