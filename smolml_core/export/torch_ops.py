@@ -60,7 +60,9 @@ def _where(condition: Any, x: Any, y: Any) -> Any:
 
 def _comparison(name: str) -> Any:
     def mapping(x: Any, y: Any) -> Any:
-        return getattr(_torch(), name)(x, y).to(x.dtype)
+        torch = _torch()
+        x = torch.as_tensor(x)  # either side may be a constant of the trace
+        return getattr(torch, name)(x, torch.as_tensor(y, dtype=x.dtype)).to(x.dtype)
 
     mapping.__doc__ = f"torch.{name}, as 1.0 and 0.0 in x's dtype."
     return mapping

@@ -8,7 +8,7 @@ loss computed in PyTorch agree with ours to 1e-10 in float64.
 
 from __future__ import annotations
 
-import re
+import importlib.util
 import sys
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
@@ -22,7 +22,7 @@ import smolml_core
 from smolml_core import MLArray, build_network, load_config
 from smolml_core.cli.main import main
 
-from ..docs_examples import ROOT
+from ..docs_examples import ROOT, needed_modules, python_blocks
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -197,21 +197,26 @@ def test_the_kit_checks_an_operations_mappings(onnx_mapping: Any, torch_mapping:
             check_component("primitive", "cube", checks=["export"])
 
 
-_BLOCKS = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 EXPORT_DOCS = [path for path in sorted((ROOT / "docs").glob("*.md")) if "<!-- needs: onnx" in path.read_text("utf-8")]
 
 
 @pytest.mark.parametrize("path", EXPORT_DOCS, ids=lambda p: p.name)
 def test_the_docs_examples_that_need_onnx_and_torch_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Python block of the page in order, those needing onnx and torch included (the default suite skips them)."""
+    """Every Python block of the page in order, those needing onnx and torch included (the default suite skips them).
+
+    A block that needs another optional package (Dask) runs in that package's session instead.
+    """
     monkeypatch.chdir(ROOT)
-    text = path.read_text(encoding="utf-8")
+    needs = needed_modules(path)
     namespace: dict[str, Any] = {"__name__": f"docs_{path.stem}"}
-    for match in _BLOCKS.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        exec(compile(match.group(1), f"{path.name}:{line}", "exec"), namespace)
+    for line, source in python_blocks(path):
+        if any(importlib.util.find_spec(name) is None for name in needs.get(line, [])):
+            assert not {"onnx", "onnxruntime", "torch"} & set(needs[line]), f"{path.name}:{line} did not run"
+            continue
+        exec(compile(source, f"{path.name}:{line}", "exec"), namespace)
 
 
+_COMPARED = np.array([[0.5, -1.0, 2.0], [0.25, 3.0, -0.5]])
 _POSITIVE = {"domain": [0.5, 2.0]}
 CORE_EXAMPLES: dict[str, dict[str, Any]] = {
     "add": {"inputs": [(3, 4), (4,)]},
@@ -241,6 +246,11 @@ CORE_EXAMPLES: dict[str, dict[str, Any]] = {
     "reshape": {"inputs": [(2, 6), (3, 4)]},
     "transpose": {"inputs": [(2, 3, 4), (2, 0, 1)]},
     "getitem": {"inputs": [(3, 4, 5), (slice(None, None, -1), 1, None, slice(1, 4, 2))]},
+    # comparisons read their arguments' numbers only: both are given as values
+    "less": {"inputs": [_COMPARED, 0.3]},
+    "less_equal": {"inputs": [_COMPARED, np.array([[0.5, 0.0, 1.0]])]},
+    "greater": {"inputs": [_COMPARED, 0.3]},
+    "greater_equal": {"inputs": [_COMPARED, np.array([[0.5, 0.0, 1.0]])]},
 }
 
 
