@@ -188,9 +188,10 @@ class ExpertMLP:
     def _activation_backward(self, act: str, s: _Step, i: int, grad: np.ndarray) -> None:
         """dL/dz of layer ``i`` into ``s.dz[i]`` from dL/d(output) ``grad``."""
         dz = s.dz[i]
-        if act == "relu":
-            np.greater(s.z[i], 0.0, out=s.mask[i])
-            np.multiply(grad, s.mask[i], out=dz)
+        if act == "relu":  # g where z > 0, else 0 (a mask times g would cast the whole mask, in a hidden buffer)
+            np.copyto(dz, grad)
+            np.less_equal(s.z[i], 0.0, out=s.mask[i])
+            np.copyto(dz, 0.0, where=s.mask[i])
         elif act == "tanh":  # g (1 - a^2)
             a = s.a[i]
             np.multiply(a, a, out=dz)

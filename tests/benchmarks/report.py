@@ -180,6 +180,29 @@ def print_memory(m: dict[str, Any]) -> None:
         f"gc {tr['current_bytes'][0]['after_gc']} B at epoch +{tr['epochs'][0]} -> "
         f"{tr['current_bytes'][1]['after_gc']} B at +{tr['epochs'][1]} (informational: includes bounded caches)"
     )
+    if "steps" in m:
+        print_steps(m["steps"])
+
+
+def print_steps(steps: dict[str, Any]) -> None:
+    """Bytes kept and bytes allocated per epoch of mini-batch steps, ours beside the expert numpy reference."""
+    print(
+        f"  {steps['workload']} ({steps['steps_per_epoch']} steps an epoch), tracemalloc over "
+        f"{steps['ours']['epochs']} epochs after a warm-up:"
+    )
+    for name in ("ours", "expert"):
+        f = steps[name]
+        print(
+            f"    {name:<7} kept after each epoch {f['kept_bytes_after_epoch'][0]} -> "
+            f"{f['kept_bytes_after_epoch'][-1]} B ({f['growth_bytes']:+} B); allocated and freed within an epoch "
+            f"up to {f['transient_max'] / 1024:.1f} KiB"
+        )
+    growth = "no growth" if steps["no_growth"] else "GROWS"
+    arrays = "PASS" if steps["no_new_arrays"] else "MISS"
+    print(
+        f"    ours: {growth} (at most the expert's growth + {steps['growth_tolerance_bytes']} B); "
+        f"allocates no new arrays (at most the expert's figure + {steps['slack_bytes'] / 1024:g} KiB): {arrays}"
+    )
 
 
 def print_startup(s: dict[str, Any]) -> None:
@@ -232,3 +255,25 @@ def print_engines(e: dict[str, Any]) -> None:
         print(f"  SmolML Value / micrograd Value: {ratio:.2f}x the nodes per second")
     elif ours:
         print("  (micrograd not installed: pip install micrograd==0.1.0 to compare)")
+    if "large" in e:
+        print_large(e["large"])
+
+
+def print_large(large: dict[str, Any]) -> None:
+    """The large-graph comparison as a small table."""
+    print(
+        f"\nAgainst micrograd, the relu MLP expression over {large['samples']} samples, collector on "
+        f"(median of {large['repeats']}, alternating):"
+    )
+    print(f"  {'engine':<10} {'nodes':>8} {'build':>9} {'backward':>9} {'whole':>9} {'whole M/s':>10} {'bwd M/s':>8}")
+    for name in ("smolml", "micrograd"):
+        f = large[name]
+        print(
+            f"  {name:<10} {f['nodes']:>8,} {f['build_seconds'] * 1e3:>7.1f}ms {f['backward_seconds'] * 1e3:>7.1f}ms "
+            f"{f['whole_seconds'] * 1e3:>7.1f}ms {f['whole_nodes_per_second'] / 1e6:>10.3f} "
+            f"{f['backward_nodes_per_second'] / 1e6:>8.3f}"
+        )
+    print(
+        f"  smolml / micrograd, nodes per second: whole {large['whole_ratio']:.2f}x (target >= 1.5x), "
+        f"backward alone {large['backward_ratio']:.2f}x (target >= 1x)"
+    )

@@ -78,6 +78,25 @@ def _wide(width: int, dtype: str) -> Workload:
     )
 
 
+def _digits(
+    name: str, target: float, torch_target: float, batch_size: int | None = None, rows: int | None = None
+) -> Workload:
+    return Workload(
+        name=name,
+        group="digits",
+        data="digits",
+        sizes=(64, 128, 64, 10),
+        activations=("relu", "relu", "softmax"),
+        loss="categorical_cross_entropy",
+        optimizer="Adam",
+        learning_rate=0.001,
+        target=target,
+        torch_target=torch_target,
+        batch_size=batch_size,
+        rows=rows,
+    )
+
+
 WIDTHS = (512, 2048)
 
 WORKLOADS: tuple[Workload, ...] = (
@@ -107,33 +126,9 @@ WORKLOADS: tuple[Workload, ...] = (
         1.5,
         3.0,
     ),
-    Workload(
-        "digits",
-        "digits",
-        "digits",
-        (64, 128, 64, 10),
-        ("relu", "relu", "softmax"),
-        "categorical_cross_entropy",
-        "Adam",
-        0.001,
-        1.15,
-        1.0,
-    ),
+    _digits("digits", target=1.15, torch_target=1.0),
     # Mini-batches of 32 over the first 1792 rows: 56 equal steps an epoch.
-    Workload(
-        "digits-mb32",
-        "digits",
-        "digits",
-        (64, 128, 64, 10),
-        ("relu", "relu", "softmax"),
-        "categorical_cross_entropy",
-        "Adam",
-        0.001,
-        1.5,
-        2.0,
-        batch_size=32,
-        rows=1792,
-    ),
+    _digits("digits-mb32", target=1.5, torch_target=2.0, batch_size=32, rows=1792),
     *(_wide(width, "float64") for width in WIDTHS),
     *(_wide(width, "float32") for width in WIDTHS),
 )
