@@ -15,7 +15,8 @@ WORKLOADS = {
     "moons",
     "iris",
     "digits",
-    *(f"wide-{width}{suffix}" for width in (32, 128, 512, 2048) for suffix in ("", "-f32")),
+    "digits-mb32",
+    *(f"wide-{width}{suffix}" for width in (512, 2048) for suffix in ("", "-f32")),
 }
 
 
@@ -34,12 +35,12 @@ def test_benchmark_quick_mode(tmp_path) -> None:
     for name, workload in figures["workloads"].items():
         check = workload["check"]
         assert check["ok"], name
-        assert "numpy" in check["against"], name
+        assert {"expert", "numpy"} <= set(check["against"]), name
         assert all(r["ok"] for r in check["against"].values()), name
         medians = workload["timing"]["s_per_epoch_median"]
-        assert medians["ours"] > 0 and medians["numpy"] > 0, name
+        assert medians["ours"] > 0 and medians["expert"] > 0 and medians["numpy"] > 0, name
         assert workload["maxrss_kib"] > 0, name
-    assert set(figures["float32_speedup"]) == {"32", "128", "512", "2048"}
+    assert set(figures["float32_speedup"]) == {"512", "2048"}
 
     memory = figures["memory"]
     assert memory["no_graph_kept"] and memory["optimizer_state_allocated_once"]

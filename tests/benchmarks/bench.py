@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SmolML's benchmark: speed against hand-written numpy (and PyTorch), memory, start-up, the scalar engine.
+"""SmolML's benchmark: speed against hand-written numpy (two ways) and PyTorch, memory, start-up, the scalar engine.
 
 Run from the repository root::
 
@@ -11,7 +11,8 @@ Run from the repository root::
 
 Every job runs in a process of its own, one after the other:
 
-- one per workload (``run_workload.py``): ours, the numpy reference and torch,
+- one per workload (``run_workload.py``): ours, the expert numpy reference
+  (every temporary preallocated), the allocating numpy reference and torch,
   checked to do the same work, then timed in alternating order;
 - ``memory`` (``run_memory.py``): 5,000 epochs of the moons network;
 - ``startup`` (``run_startup.py``): ``import smolml_core`` + first lookup;

@@ -1,4 +1,4 @@
-"""The hand-written numpy reference: the same network, forward and backward written out by hand.
+"""The allocating numpy reference: the same network, forward and backward written out by hand.
 
 Each piece mirrors the smolml_std component of the same name: activation.py,
 losses.py and optimizers.py (AdaGrad with epsilon inside the square root; Adam
@@ -10,7 +10,9 @@ logsumexp(z) - sum(y z) per one-hot row, gradient (p - y) / n. Any other
 cross-entropy clips as smolml_std does (BCE to [eps, 1 - eps], CCE below at eps;
 no gradient through a clipped value; eps 1e-15 in float64, 1e-7 in float32).
 Plain, idiomatic numpy: whole-array operations, optimizer buffers allocated once
-and updated in place, temporaries left to numpy.
+and updated in place, temporaries left to numpy (a fresh array for each). The
+expert reference (``ref_numpy_expert.py``) computes the same with every
+temporary preallocated.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from workloads import Workload
+from workloads import Workload, train_epoch
 
 
 def clip_epsilon(dtype: np.dtype[Any]) -> float:
@@ -142,6 +144,7 @@ class NumpyMLP:
         self.weights = [np.array(w, dtype=self.dtype) for w, _ in params]
         self.biases = [np.array(b, dtype=self.dtype) for _, b in params]
         self.activations = workload.activations
+        self.batch_size = workload.batch_size
         self.loss = workload.loss
         self.fused = (workload.activations[-1], workload.loss) in FUSED
         self.optimizer = {"AdaGrad": AdaGrad, "Adam": Adam}[workload.optimizer](workload.learning_rate)
@@ -152,8 +155,8 @@ class NumpyMLP:
         """The data as this implementation takes it: numpy arrays of the network's dtype."""
         return np.ascontiguousarray(X, dtype=self.dtype), np.ascontiguousarray(y, dtype=self.dtype)
 
-    def train_epoch(self, X: np.ndarray, y: np.ndarray) -> float:
-        """One full-batch step; returns the loss before the update."""
+    def step(self, X: np.ndarray, y: np.ndarray) -> float:
+        """One step on these rows; returns the loss before the update."""
         inputs, zs, outs = [], [], []  # per hidden layer: its input, pre-activation and output
         a = X
         for W, b, act in zip(self.weights[:-1], self.biases[:-1], self.activations[:-1], strict=True):
@@ -186,7 +189,7 @@ class NumpyMLP:
 
     def train(self, X: np.ndarray, y: np.ndarray, epochs: int) -> list[float]:
         """Train for ``epochs`` epochs; returns the loss of each, like ``NeuralNetwork.train``."""
-        return [self.train_epoch(X, y) for _ in range(epochs)]
+        return [train_epoch(self.step, X, y, self.batch_size) for _ in range(epochs)]
 
     def parameters(self) -> np.ndarray:
         """Every parameter raveled into one vector, in the order of ``workloads.current_parameters``."""

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from ref_numpy import FUSED, clip_epsilon
-from workloads import Workload
+from workloads import Workload, train_epoch
 
 
 class HandAdaGrad:
@@ -54,6 +54,7 @@ class TorchMLP:
         self.weights = [torch.tensor(w, dtype=self.dtype, requires_grad=True) for w, _ in params]
         self.biases = [torch.tensor(b, dtype=self.dtype, requires_grad=True) for _, b in params]
         self.activations = workload.activations
+        self.batch_size = workload.batch_size
         self.loss = workload.loss
         self.fused = (workload.activations[-1], workload.loss) in FUSED
         flat = [p for pair in zip(self.weights, self.biases, strict=True) for p in pair]
@@ -95,8 +96,8 @@ class TorchMLP:
             return -(y * p.clamp(min=self.eps).log()).sum(dim=-1).mean()
         raise ValueError(f"unknown loss {self.loss!r}")
 
-    def train_epoch(self, X: torch.Tensor, y: torch.Tensor) -> float:
-        """One full-batch step; returns the loss before the update."""
+    def step(self, X: torch.Tensor, y: torch.Tensor) -> float:
+        """One step on these rows; returns the loss before the update."""
         a = X
         last = len(self.weights) - 1
         for i, (W, b, act) in enumerate(zip(self.weights, self.biases, self.activations, strict=True)):
@@ -110,7 +111,7 @@ class TorchMLP:
 
     def train(self, X: torch.Tensor, y: torch.Tensor, epochs: int) -> list[float]:
         """Train for ``epochs`` epochs; returns the loss of each."""
-        return [self.train_epoch(X, y) for _ in range(epochs)]
+        return [train_epoch(self.step, X, y, self.batch_size) for _ in range(epochs)]
 
     def parameters(self) -> np.ndarray:
         """Every parameter raveled into one vector, in the order of ``workloads.current_parameters``."""

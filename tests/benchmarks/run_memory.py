@@ -17,6 +17,17 @@ stretch under tracemalloc, for its peak and for the bytes training keeps
   readings: its state was allocated once.
 
 Exit status 2 when any of these fails.
+
+Then, step by step under tracemalloc, the digits network in mini-batches of 32
+(56 steps an epoch), ours beside the expert numpy reference, after a warm-up:
+whether memory still grows from one epoch to the next (it must not: kept bytes
+after ``gc.collect()``), and how many bytes a step allocates and frees again
+(tracemalloc's peak within an epoch over its start). A training loop that
+allocates no new arrays, as the expert reference, still shows a little: small
+Python objects, and the scratch buffer (at most 64 KiB) numpy's ufuncs take to
+broadcast the bias over the rows in ``z += b``. So the line is the expert's
+figure plus ``ALLOCATION_SLACK_BYTES``; it is reported as PASS or MISS and does
+not change the exit status.
 """
 
 from __future__ import annotations
@@ -29,12 +40,23 @@ from typing import Any
 
 import numpy as np
 from common import rss_now_kib, rss_peak_kib, write_json
-from workloads import BY_NAME, Ours, load_data
+from ref_numpy_expert import ExpertMLP
+from workloads import BY_NAME, Ours, initial_parameters, load_data
 
 from smolml_core import MLArray
 
 RSS_TOLERANCE_MIB = 2.0
 """How much resident memory may grow between the readings ("flat, within a few MB")."""
+
+ALLOCATION_SLACK_BYTES = 4096
+"""Bytes a step may allocate beyond the expert numpy reference's and still count as allocating no arrays.
+
+The smallest array of the digits network, a bias gradient, takes 80 bytes; all of its activations of one
+batch of 32 take 52 KiB. 4 KiB is room for the small Python objects a step makes (batch views, floats)."""
+
+GROWTH_TOLERANCE_BYTES = 1024
+"""How much more than the expert numpy reference's may stay allocated (after ``gc.collect()``) after the last
+traced epoch than after the first. The expert's own figure, a few hundred bytes, is the measurement's noise."""
 
 
 def count_mlarrays() -> int:
@@ -89,6 +111,54 @@ def traced(ours: Ours, X: MLArray, y: MLArray, first: int, total: int) -> dict[s
     }
 
 
+def step_allocations(impl: Any, X: Any, y: Any, epochs: int) -> dict[str, Any]:
+    """Per epoch of ``impl`` under tracemalloc: bytes kept (after ``gc.collect()``) and allocated then freed."""
+    impl.train(X, y, 2)  # warm-up: first-shape buffers, caches
+    kept, transient = [0] * epochs, [0] * epochs  # allocated before tracing starts
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for epoch in range(epochs):
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            impl.train(X, y, 1)
+            transient[epoch] = tracemalloc.get_traced_memory()[1] - before
+            gc.collect()
+            kept[epoch] = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return {
+        "epochs": epochs,
+        "kept_bytes_after_epoch": kept,
+        "growth_bytes": kept[-1] - kept[0],
+        "transient_bytes_per_epoch": transient,
+        "transient_max": max(transient),
+    }
+
+
+def steps_report(quick: bool) -> dict[str, Any]:
+    """``step_allocations`` of ours and of the expert numpy reference on digits in mini-batches of 32."""
+    workload = BY_NAME["digits-mb32"]
+    ours = Ours(workload)
+    expert = ExpertMLP(workload, initial_parameters(ours.network))
+    data = load_data(workload)
+    epochs = 3 if quick else 10
+    figures = {
+        "workload": workload.name,
+        "describe": workload.describe(),
+        "steps_per_epoch": len(data[0]) // (workload.batch_size or len(data[0])),
+        "ours": step_allocations(ours, *ours.prepare(*data), epochs),
+        "expert": step_allocations(expert, *expert.prepare(*data), epochs),
+        "slack_bytes": ALLOCATION_SLACK_BYTES,
+        "growth_tolerance_bytes": GROWTH_TOLERANCE_BYTES,
+    }
+    figures["no_growth"] = figures["ours"]["growth_bytes"] <= figures["expert"]["growth_bytes"] + GROWTH_TOLERANCE_BYTES
+    figures["no_new_arrays"] = (
+        figures["ours"]["transient_max"] <= figures["expert"]["transient_max"] + ALLOCATION_SLACK_BYTES
+    )
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="FILE", help="write the figures here")
@@ -129,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         "traced": traced(ours, X, y, first // 2, total // 10),
         **verdicts,
         "ok": all(verdicts.values()),
+        "steps": steps_report(args.quick),
     }
     for r in report["readings"]:
         r["optimizer_buffers"].pop("ids")  # compared above; meaningless outside this process

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark one workload in this process: ours, the numpy reference and (if installed) PyTorch.
+"""Benchmark one workload in this process: ours, the two numpy references and (if installed) PyTorch.
 
     python tests/benchmarks/run_workload.py --workload moons --json moons.json [--quick] [--torch auto|require|off]
 
@@ -11,13 +11,16 @@
    ``CHECK_TOLERANCE`` for float32). If one does not, nothing is timed and the
    exit status is 1.
 2. Timing: after a warm-up, the implementations are timed in alternating order
-   (ours, numpy, torch; then torch, numpy, ours; ...), each repeat a fresh
-   network from the same weights training the same number of epochs. Medians
-   (and bests) of seconds per epoch, their spread, and ratios to the numpy
-   reference.
-3. Memory: tracemalloc's peak over one epoch for ours and numpy (numpy
-   reports its buffers to tracemalloc; torch does not), and this process's peak
-   resident memory (ru_maxrss), which covers every implementation.
+   (ours, expert, numpy, torch; then torch, numpy, expert, ours; ...), each
+   repeat a fresh network from the same weights training the same number of
+   epochs. Medians (and bests) of seconds per epoch, their spread, and the
+   ratios of ours to each of the others: ``expert`` is the numpy reference
+   with every temporary preallocated (``ref_numpy_expert.py``), ``numpy`` the
+   one that lets numpy allocate them (``ref_numpy.py``).
+3. Memory: tracemalloc's peak over one epoch for ours and both numpy
+   references (numpy reports its buffers to tracemalloc; torch does not), and
+   this process's peak resident memory (ru_maxrss), which covers every
+   implementation.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 from common import load_average, max_rel_diff, rss_now_kib, rss_peak_kib, write_json
 from ref_numpy import NumpyMLP
+from ref_numpy_expert import ExpertMLP
 from workloads import BY_NAME, Ours, Workload, initial_parameters, load_data
 
 CHECK_TOLERANCE = {
@@ -54,6 +58,10 @@ norm) at 1e-2: a wrong formula, a missing bias correction or a different
 learning rate still moves the loss by 1e-2 or more within a few epochs. Every
 implementation must also keep its parameters in the workload's dtype.
 """
+
+EXPERT_TOLERANCE_FLOAT64 = 1e-12
+"""The expert numpy reference against ours in float64: it computes every formula as ``ref_numpy`` does,
+operation for operation, so it must agree more closely than the rounding differences the others are allowed."""
 
 FULL = {"run_seconds": 0.25, "repeats": 7}
 QUICK = {"run_seconds": 0.01, "repeats": 2}
@@ -79,6 +87,7 @@ def implementations(workload: Workload, torch_mode: str) -> tuple[dict[str, Call
     params = initial_parameters(Ours(workload).network)
     factories: dict[str, Callable[[], Any]] = {
         "ours": lambda: Ours(workload),
+        "expert": lambda: ExpertMLP(workload, params),
         "numpy": lambda: NumpyMLP(workload, params),
     }
     torch_info: dict[str, Any] = {"available": False}
@@ -114,23 +123,29 @@ def check_same_work(
         "ours_dtype": str(ours_params.dtype),
         "against": {},
     }
+    params = {}
     for name, factory in factories.items():
         if name == "ours":
             continue
         ref = factory()
         losses = ref.train(*data[name], epochs)
-        ref_params = ref.parameters()
+        params[name] = ref.parameters()
         result["against"][name] = {
-            "dtype": str(ref_params.dtype),
+            "dtype": str(params[name].dtype),
             "loss_max_rel_diff": max_rel_diff(ours_losses, losses),
-            "param_diff": param_difference(ours_params, ref_params, workload.dtype),
+            "param_diff": param_difference(ours_params, params[name], workload.dtype),
         }
-    for r in result["against"].values():
+    for name, r in result["against"].items():
+        limit = dict(tolerance)
+        if name == "expert" and workload.dtype == "float64":
+            limit = {"loss": EXPERT_TOLERANCE_FLOAT64, "params": EXPERT_TOLERANCE_FLOAT64}
         r["ok"] = (
-            r["loss_max_rel_diff"] <= tolerance["loss"]
-            and r["param_diff"] <= tolerance["params"]
+            r["loss_max_rel_diff"] <= limit["loss"]
+            and r["param_diff"] <= limit["params"]
             and r["dtype"] == workload.dtype
         )
+    if "expert" in params:  # informational: the two numpy references differ only in where temporaries live
+        result["expert_bitwise_equal_to_numpy"] = bool(np.array_equal(params["expert"], params["numpy"]))
     result["ok"] = result["ours_dtype"] == workload.dtype and all(r["ok"] for r in result["against"].values())
     return result
 
@@ -167,7 +182,7 @@ def spread(values: list[float]) -> float:
 def benchmark(
     factories: dict[str, Callable[[], Any]], data: dict[str, tuple[Any, Any]], run_seconds: float, repeats: int
 ) -> dict[str, Any]:
-    """Warm up, pick an epoch count, then time every implementation in alternating order.
+    """Warm up, pick an epoch count, then time every implementation in alternating order; ratios of ours to each.
 
     Every timed run trains the same number of epochs: enough for the slowest
     implementation's run to take about ``run_seconds`` (at least one epoch).
@@ -189,20 +204,28 @@ def benchmark(
         "s_per_epoch_best": best,
         "s_per_epoch_all": times,
         "spread": {name: spread(t) for name, t in times.items()},
-        "ratios": {f"{name}/numpy": medians[name] / medians["numpy"] for name in medians if name != "numpy"},
-        "best_ratios": {f"{name}/numpy": best[name] / best["numpy"] for name in best if name != "numpy"},
+        "ratios": ratios(medians),
+        "best_ratios": ratios(best),
     }
+
+
+def ratios(seconds: dict[str, float]) -> dict[str, float]:
+    """``ours/expert``, ``ours/numpy``, ``ours/torch`` and ``torch/expert``: above 1 means the first is slower."""
+    pairs = [("ours", other) for other in seconds if other != "ours"]
+    if "torch" in seconds:
+        pairs.append(("torch", "expert"))
+    return {f"{a}/{b}": seconds[a] / seconds[b] for a, b in pairs}
 
 
 def traced_peaks(
     factories: dict[str, Callable[[], Any]], data: dict[str, tuple[Any, Any]], epochs: int
 ) -> dict[str, int]:
-    """tracemalloc's peak while training ``epochs`` epochs, for ours and numpy (torch is invisible to it).
+    """tracemalloc's peak while training ``epochs`` epochs, for ours and the numpy references (not torch's).
 
     Measured apart from the timings, because tracing every allocation slows them.
     """
     peaks = {}
-    for name in ("ours", "numpy"):
+    for name in ("ours", "expert", "numpy"):
         impl = factories[name]()
         gc.collect()
         tracemalloc.start()
@@ -229,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         "samples": len(X),
         "dtype": workload.dtype,
         "target": workload.target,
+        "torch_target": workload.torch_target,
+        "batch_size": workload.batch_size,
         "torch": torch_info,
         "rss_after_imports_kib": rss_after_imports,
         "load_average_before": load_average(),

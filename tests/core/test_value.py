@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -98,6 +99,53 @@ def test_backward_handles_a_chain_of_100_000_nodes() -> None:
         y = y * 1.0 + 0.0
     y.backward()
     assert x.grad == 1.0
+
+
+def _recursive_order(root: Value) -> list[Value]:
+    """micrograd's build_topo, word for word: the order the explicit-stack walk must reproduce."""
+    topo: list[Value] = []
+    visited: set[Value] = set()
+
+    def build_topo(v: Value) -> None:
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+
+    build_topo(root)
+    return topo
+
+
+def test_topological_order_is_the_recursive_depth_first_order() -> None:
+    rng = random.Random(0)
+    nodes = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    for _ in range(300):  # inputs drawn from every earlier node: shared subgraphs, repeated inputs, constants
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        op = rng.choice(["+", "*", "relu", "tanh", "const"])
+        node = {"+": a + b, "*": a * b, "relu": a.relu(), "tanh": a.tanh(), "const": a * rng.uniform(-1, 1)}[op]
+        nodes.append(node)
+    root = sum(nodes[-20:], Value(0.0))
+    assert root._topological_order() == _recursive_order(root)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a * b,
+        lambda a, b: a**b,
+        lambda a, b: a / b,
+        lambda a, b: a.sqrt(),
+        lambda a, b: a.tanh(),
+    ],
+)
+def test_backward_functions_hold_no_closure_cells(build) -> None:
+    # The Values a _backward needs are its default arguments: one tuple for the garbage collector to walk
+    # instead of a tuple and a cell per variable, which is most of the time it takes to build a large graph.
+    out = build(Value(2.0), Value(3.0))
+    assert out._backward.__closure__ is None
+    assert out._backward.__defaults__
 
 
 def test_graph_is_recorded_for_walking_by_hand() -> None:
