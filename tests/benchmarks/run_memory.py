@@ -134,13 +134,7 @@ def step_allocations(impl: Any, X: Any, y: Any, epochs: int) -> dict[str, Any]:
             kept[epoch] = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    return {
-        "epochs": epochs,
-        "kept_bytes_after_epoch": kept,
-        "growth_bytes": kept[-1] - kept[0],
-        "transient_bytes_per_epoch": transient,
-        "transient_max": max(transient),
-    }
+    return _allocation_figures(kept, transient)
 
 
 def _allocations_in_one_run(ours: Ours, X: Any, y: Any, epochs: int) -> dict[str, Any]:
@@ -167,8 +161,13 @@ def _allocations_in_one_run(ours: Ours, X: Any, y: Any, epochs: int) -> dict[str
         )
     finally:
         tracemalloc.stop()
+    return _allocation_figures(kept, transient)
+
+
+def _allocation_figures(kept: list[int], transient: list[int]) -> dict[str, Any]:
+    """Each epoch's bytes kept after it and allocated then freed within it, and what they add up to."""
     return {
-        "epochs": epochs,
+        "epochs": len(kept),
         "kept_bytes_after_epoch": kept,
         "growth_bytes": kept[-1] - kept[0],
         "transient_bytes_per_epoch": transient,
